@@ -1,0 +1,48 @@
+// swift-tools-version:5.9
+import PackageDescription
+
+let package = Package(
+    name: "libglam",
+    products: [
+        .library(name: "GlamRuntime", targets: ["GlamRuntime"]),
+        .executable(name: "glam", targets: ["GlamCLI"]),
+    ],
+    targets: [
+        // OpenBLAS from Debian's libopenblas-dev, found through pkg-config.
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
+
+        // Debian's libonnx-dev ships only onnx-ml.pb.h, hence ONNX_ML.
+        .target(
+            name: "CONNX",
+            path: "Sources/CONNX",
+            cxxSettings: [
+                .define("ONNX_NAMESPACE", to: "onnx"),
+                .define("ONNX_ML", to: "1"),
+            ],
+            linkerSettings: [
+                .linkedLibrary("onnx"),
+                .linkedLibrary("onnx_proto"),
+                .linkedLibrary("protobuf"),
+            ]
+        ),
+
+        .target(
+            name: "GlamRuntime",
+            dependencies: ["CONNX", "COpenBLAS"],
+            path: "Sources/GlamRuntime"
+        ),
+
+        .executableTarget(
+            name: "GlamCLI",
+            dependencies: ["GlamRuntime"],
+            path: "Sources/GlamCLI"
+        ),
+
+        .testTarget(
+            name: "GlamRuntimeTests",
+            dependencies: ["GlamRuntime"],
+            path: "Tests/GlamRuntimeTests"
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

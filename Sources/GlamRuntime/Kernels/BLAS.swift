@@ -1,0 +1,51 @@
+import COpenBLAS
+
+/// Row-major GEMM through OpenBLAS: `C = alpha · op(A) · op(B) + beta · C`.
+///
+/// Every dimension is checked to fit CBLAS's 32-bit integers before the call.
+enum BLAS {
+    static func gemm<Element: BinaryFloatingPoint>(
+        _ type: Element.Type,
+        transposeA: Bool, transposeB: Bool,
+        m: Int, n: Int, k: Int,
+        alpha: Element, a: UnsafePointer<Element>, lda: Int,
+        b: UnsafePointer<Element>, ldb: Int,
+        beta: Element, c: UnsafeMutablePointer<Element>, ldc: Int
+    ) throws {
+        let limit = Int(Int32.max)
+        guard m <= limit, n <= limit, k <= limit, lda <= limit, ldb <= limit, ldc <= limit else {
+            throw GlamError(.outOfMemory, "GEMM of \(m)×\(k) by \(k)×\(n) exceeds the 32-bit BLAS interface")
+        }
+        if m == 0 || n == 0 {
+            return
+        }
+        if k == 0 {
+            // BLAS rejects a zero leading dimension; the product is empty, so only beta acts.
+            for row in 0..<m {
+                for column in 0..<n { c[row * ldc + column] *= beta }
+            }
+            return
+        }
+        let orderA = transposeA ? CblasTrans : CblasNoTrans
+        let orderB = transposeB ? CblasTrans : CblasNoTrans
+        if Element.self == Float.self {
+            cblas_sgemm(CblasRowMajor, orderA, orderB, Int32(m), Int32(n), Int32(k),
+                        Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
+                        UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb),
+                        Float(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int32(ldc))
+        } else if Element.self == Double.self {
+            cblas_dgemm(CblasRowMajor, orderA, orderB, Int32(m), Int32(n), Int32(k),
+                        Double(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Double.self), Int32(lda),
+                        UnsafeRawPointer(b).assumingMemoryBound(to: Double.self), Int32(ldb),
+                        Double(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
+        } else {
+            throw GlamError.unsupported("GEMM on \(Element.self) is not supported; use FLOAT or DOUBLE")
+        }
+    }
+
+    static func requireGEMMType(_ dataType: DataType, node: Node) throws {
+        guard dataType == .float || dataType == .double else {
+            throw GlamError.unsupported("\(node.label): data type \(dataType) is not supported; expected FLOAT or DOUBLE")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// Gemm: `Y = alpha · op(A) · op(B) + beta · C` with `transA`/`transB`, C optional (opset 11+) and
+/// broadcast to (M, N). FLOAT and DOUBLE, via BLAS.
+final class GemmOperator: Operator {
+    private let node: Node
+    private var transposeA = false
+    private var transposeB = false
+    private var alpha: Float = 1
+    private var beta: Float = 1
+    private var m = 0
+    private var n = 0
+    private var k = 0
+
+    init(node: Node) {
+        self.node = node
+    }
+
+    func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
+        let a = try inputs.required(0, of: node)
+        let b = try inputs.required(1, of: node)
+        let reader = AttributeReader(node: node)
+        transposeA = try reader.int("transA", default: 0) != 0
+        transposeB = try reader.int("transB", default: 0) != 0
+        alpha = try reader.float("alpha", default: 1)
+        beta = try reader.float("beta", default: 1)
+        try BLAS.requireGEMMType(a.type.dataType, node: node)
+        guard a.type.shape.count == 2, b.type.shape.count == 2, b.type.dataType == a.type.dataType else {
+            throw GlamError.invalidModel("\(node.label): A and B must be matrices of one type, got \(a.type) and \(b.type)")
+        }
+        m = transposeA ? a.type.shape[1] : a.type.shape[0]
+        k = transposeA ? a.type.shape[0] : a.type.shape[1]
+        let kB = transposeB ? b.type.shape[1] : b.type.shape[0]
+        n = transposeB ? b.type.shape[0] : b.type.shape[1]
+        guard k == kB else {
+            throw GlamError.invalidModel("\(node.label): inner dimensions differ: \(a.type.shape) and \(b.type.shape)")
+        }
+        if let c = inputs.optional(2) {
+            let broadcast = try Shape.broadcast([c.type.shape, [m, n]], context: node.label)
+            guard broadcast == [m, n], c.type.dataType == a.type.dataType else {
+                throw GlamError.invalidModel("\(node.label): C of \(c.type) does not broadcast to [\(m), \(n)]")
+            }
+        }
+        return [TensorType(a.type.dataType, [m, n])]
+    }
+
+    func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
+        let a = try inputs.at(0)
+        if a.dataType == .float {
+            try compute(Float.self, inputs, outputs[0])
+        } else {
+            try compute(Double.self, inputs, outputs[0])
+        }
+    }
+
+    private func compute<Element: BinaryFloatingPoint>(_ type: Element.Type, _ inputs: [Tensor?], _ output: Tensor) throws {
+        let a = try inputs.at(0)
+        let b = try inputs.at(1)
+        let y = output.pointer(as: Element.self)
+        var accumulate: Element = 0
+        if inputs.count > 2, let c = inputs[2], beta != 0 {
+            try BroadcastCopy.run(c, into: output)
+            if beta != 1 {
+                let scale = Element(beta)
+                for index in 0..<output.count { y[index] *= scale }
+            }
+            accumulate = 1
+        }
+        try BLAS.gemm(Element.self, transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                      alpha: Element(alpha), a: a.pointer(as: Element.self), lda: a.shape[1],
+                      b: b.pointer(as: Element.self), ldb: b.shape[1],
+                      beta: accumulate, c: y, ldc: n)
+    }
+}

@@ -1,0 +1,105 @@
+/// ReduceMean, ReduceSum and ReduceL2 over `axes`, with `keepdims` (default 1).
+///
+/// Axes are an attribute before the opset where they became an input (13 for ReduceSum, 18 for
+/// the others). With no axes every axis is reduced, unless `noop_with_empty_axes = 1` (input
+/// form only), which makes the node an identity. Sums accumulate in double.
+final class ReduceOperator: Operator {
+    enum Kind {
+        case mean, sum, l2
+    }
+
+    private let node: Node
+    private let kind: Kind
+    private let opset: Int
+    private var reduced: [Bool] = []
+    private var identity = false
+
+    init(node: Node, kind: Kind, opset: Int) {
+        self.node = node
+        self.kind = kind
+        self.opset = opset
+    }
+
+    func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
+        let input = try inputs.required(0, of: node)
+        let shape = input.type.shape
+        let reader = AttributeReader(node: node)
+        let keepDimensions = try reader.int("keepdims", default: 1) != 0
+        let axesAreInput = opset >= (kind == .sum ? 13 : 18)
+
+        var axes: [Int]?
+        if axesAreInput {
+            if inputs.optional(1) != nil {
+                axes = try inputs.constantIntegers(1, of: node, role: "axes")
+            }
+        } else {
+            axes = try reader.ints("axes")
+        }
+        if axes?.isEmpty ?? true {
+            let noop = try reader.int("noop_with_empty_axes", default: 0) != 0
+            identity = axesAreInput && noop
+            axes = identity ? [] : Array(0..<shape.count)
+        }
+        let resolved = try Set((axes ?? []).map { try Shape.normalizeAxis($0, rank: shape.count, context: node.label) })
+        reduced = shape.indices.map { resolved.contains($0) }
+
+        let dataType = input.type.dataType
+        guard dataType.isFloatingPoint && dataType != .bfloat16 || (kind == .sum && dataType.isInteger) else {
+            throw GlamError.unsupported("\(node.label): data type \(dataType) is not supported")
+        }
+        if identity {
+            return [input.type]
+        }
+        var outputShape: [Int] = []
+        for (axis, dimension) in shape.enumerated() {
+            if !reduced[axis] {
+                outputShape.append(dimension)
+            } else if keepDimensions {
+                outputShape.append(1)
+            }
+        }
+        return [TensorType(dataType, outputShape)]
+    }
+
+    func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
+        let input = try inputs.at(0)
+        let output = outputs[0]
+        if identity {
+            output.rawPointer.copyMemory(from: input.rawPointer, byteCount: input.byteCount)
+            return
+        }
+
+        // Walk the input in order; each element adds into the output cell its kept axes select.
+        let shape = input.shape
+        let keptShape = shape.enumerated().map { reduced[$0.offset] ? 1 : $0.element }
+        let keptStrides = Shape.strides(keptShape).enumerated().map { reduced[$0.offset] ? 0 : $0.element }
+        var sums = [Double](repeating: 0, count: output.count)
+        var counts = 0
+        var index = [Int](repeating: 0, count: shape.count)
+        var target = 0
+        for position in 0..<input.count {
+            let value = input.elementAsDouble(at: position)
+            sums[target] += kind == .l2 ? value * value : value
+            var axis = shape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                target += keptStrides[axis]
+                if index[axis] < shape[axis] { break }
+                target -= keptStrides[axis] * shape[axis]
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        counts = output.count == 0 ? 0 : input.count / max(output.count, 1)
+
+        for cell in 0..<output.count {
+            let value: Double
+            switch kind {
+            case .sum: value = sums[cell]
+            case .mean: value = counts == 0 ? .nan : sums[cell] / Double(counts)
+            case .l2: value = sums[cell].squareRoot()
+            }
+            CastOperator.store(.floating(value), into: output, at: cell)
+        }
+    }
+}

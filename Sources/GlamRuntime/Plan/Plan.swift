@@ -1,0 +1,145 @@
+/// A model bound to concrete input shapes, ready to run.
+///
+/// Building a plan infers every value's type and shape, folds every node whose inputs are known
+/// (initializers, constants, and shape computations such as Shape → Gather → Concat → Reshape),
+/// and allocates one buffer per remaining intermediate value. `run` then only does tensor
+/// arithmetic over those buffers, which are reused from run to run.
+///
+/// A plan runs one request at a time: concurrent `run` calls on one plan are serialised by a
+/// lock. Build one plan per thread for parallel inference.
+public final class Plan: @unchecked Sendable {
+    struct Step {
+        let node: Node
+        let kernel: Operator
+        /// Slot per node input; nil for an omitted optional input.
+        let inputs: [Int?]
+        let outputs: [Int]
+    }
+
+    /// A graph input the caller feeds.
+    public struct Input: Sendable {
+        public let name: String
+        public let type: TensorType
+        let slot: Int
+        /// True when the input's value was bound at plan time (see `InputBinding.values`).
+        public let isValueBound: Bool
+    }
+
+    /// A graph output the plan returns.
+    public struct Output: Sendable {
+        public let name: String
+        public let type: TensorType
+        let slot: Int
+    }
+
+    public let inputs: [Input]
+    public let outputs: [Output]
+    let steps: [Step]
+    /// Every value of the plan by slot: initializers, folded constants, input and intermediate buffers.
+    let values: [Tensor]
+    /// The number of nodes that were folded at plan time.
+    public let foldedNodeCount: Int
+
+    private let lock = Mutex()
+
+    init(inputs: [Input], outputs: [Output], steps: [Step], values: [Tensor], foldedNodeCount: Int) {
+        self.inputs = inputs
+        self.outputs = outputs
+        self.steps = steps
+        self.values = values
+        self.foldedNodeCount = foldedNodeCount
+    }
+
+    /// Builds a plan for `model`; `inputShapes` binds inputs whose declared shape is not fully fixed.
+    public convenience init(model: Model, inputShapes: [String: [Int]] = [:]) throws {
+        try self.init(model: model, binding: InputBinding(shapes: inputShapes))
+    }
+
+    /// Builds a plan for `model` with full control over how inputs are bound.
+    public convenience init(model: Model, binding: InputBinding) throws {
+        var builder = PlanBuilder(model: model, binding: binding)
+        let built = try builder.build()
+        self.init(inputs: built.inputs, outputs: built.outputs, steps: built.steps, values: built.values,
+                  foldedNodeCount: built.foldedNodeCount)
+    }
+
+    /// The op type of each run-time step, in execution order.
+    public var stepKinds: [String] { steps.map(\.node.opType) }
+
+    /// The number of kernel calls one run makes.
+    public var stepCount: Int { steps.count }
+
+    /// Bytes held by intermediate and input buffers (not weights).
+    public var bufferByteCount: Int {
+        var slots = Set<Int>()
+        for step in steps { slots.formUnion(step.outputs) }
+        for input in inputs { slots.insert(input.slot) }
+        return slots.reduce(0) { $0 + values[$1].byteCount }
+    }
+
+    /// Runs the plan. Every input must be fed with exactly its bound type and shape; the returned
+    /// tensors are copies that stay valid after the next run.
+    public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+        try lock.withLock {
+            for input in inputs {
+                if input.isValueBound {
+                    try checkBoundValue(input, feeds[input.name])
+                    continue
+                }
+                guard let feed = feeds[input.name] else {
+                    throw GlamError.invalidArgument("input '\(input.name)' (\(input.type)) is not fed")
+                }
+                guard feed.dataType == input.type.dataType, feed.shape == input.type.shape else {
+                    throw GlamError.invalidArgument(
+                        "input '\(input.name)' is \(feed.dataType)\(feed.shape) but the plan is bound to \(input.type); build a plan for that shape")
+                }
+                try values[input.slot].assign(from: feed)
+            }
+            for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
+                throw GlamError.invalidArgument("'\(name)' is not an input of this model; inputs are \(inputs.map(\.name))")
+            }
+
+            for step in steps {
+                let operands = step.inputs.map { slot in slot.map { values[$0] } }
+                let results = step.outputs.map { values[$0] }
+                try step.kernel.run(operands, results)
+            }
+
+            var results: [String: Tensor] = [:]
+            results.reserveCapacity(outputs.count)
+            for output in outputs {
+                results[output.name] = try values[output.slot].copy()
+            }
+            return results
+        }
+    }
+
+    /// A value-bound input may be fed again only with the value it was bound to.
+    private func checkBoundValue(_ input: Input, _ feed: Tensor?) throws {
+        guard let feed else { return }
+        let bound = values[input.slot]
+        guard feed.dataType == bound.dataType, feed.shape == bound.shape, feed.hasSameContents(as: bound) else {
+            throw GlamError.invalidArgument(
+                "input '\(input.name)' was bound to a fixed value when the plan was built; build a new plan to change it")
+        }
+    }
+}
+
+/// How a plan binds the model's runtime inputs.
+public struct InputBinding: Sendable {
+    /// Concrete shapes for inputs whose declared shape has symbolic or unknown dimensions.
+    public var shapes: [String: [Int]]
+    /// Inputs whose values are fixed when the plan is built, so that nodes needing them at plan
+    /// time (a Reshape's shape, Slice bounds, reduction axes; see `Model.planTimeInputNames`)
+    /// can be folded. Feeding a different value later is an error.
+    public var values: [String: Tensor]
+    /// When true, bound shapes replace declared fixed dimensions instead of having to match them.
+    /// Only for test data that contradicts its own model (ONNX's CastLike tests do).
+    public var overridesDeclaredShapes: Bool
+
+    public init(shapes: [String: [Int]] = [:], values: [String: Tensor] = [:], overridesDeclaredShapes: Bool = false) {
+        self.shapes = shapes
+        self.values = values
+        self.overridesDeclaredShapes = overridesDeclaredShapes
+    }
+}
