@@ -32,10 +32,32 @@ let package = Package(
             path: "Sources/GlamRuntime"
         ),
 
+        // GLAM's mammography preprocessing and its geometry; no graph code, no C dependencies.
+        .target(
+            name: "GlamMammography",
+            path: "Sources/GlamMammography"
+        ),
+
+        // libpng from Debian's libpng-dev.
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
+
+        // PNG and PGM reading and writing for the command line, examples and tests.
+        .target(
+            name: "GlamImageIO",
+            dependencies: ["CPNG"],
+            path: "Sources/GlamImageIO"
+        ),
+
         .executableTarget(
             name: "GlamCLI",
-            dependencies: ["GlamRuntime"],
+            dependencies: ["GlamRuntime", "GlamMammography", "GlamImageIO"],
             path: "Sources/GlamCLI"
+        ),
+
+        .testTarget(
+            name: "GlamMammographyTests",
+            dependencies: ["GlamMammography", "GlamImageIO"],
+            path: "Tests/GlamMammographyTests"
         ),
 
         .testTarget(

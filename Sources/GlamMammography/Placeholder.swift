@@ -1,0 +1,2 @@
+// Preprocessing lands here.
+enum GlamMammographyPlaceholder {}
