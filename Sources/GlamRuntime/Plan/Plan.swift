@@ -39,15 +39,18 @@ public final class Plan: @unchecked Sendable {
     let values: [Tensor]
     /// The number of nodes that were folded at plan time.
     public let foldedNodeCount: Int
+    /// Bytes of the buffers that run-time intermediate values share.
+    public let arenaByteCount: Int
 
     private let lock = Mutex()
 
-    init(inputs: [Input], outputs: [Output], steps: [Step], values: [Tensor], foldedNodeCount: Int) {
+    init(inputs: [Input], outputs: [Output], steps: [Step], values: [Tensor], foldedNodeCount: Int, arenaByteCount: Int) {
         self.inputs = inputs
         self.outputs = outputs
         self.steps = steps
         self.values = values
         self.foldedNodeCount = foldedNodeCount
+        self.arenaByteCount = arenaByteCount
     }
 
     /// Builds a plan for `model`; `inputShapes` binds inputs whose declared shape is not fully fixed.
@@ -60,7 +63,7 @@ public final class Plan: @unchecked Sendable {
         var builder = PlanBuilder(model: model, binding: binding)
         let built = try builder.build()
         self.init(inputs: built.inputs, outputs: built.outputs, steps: built.steps, values: built.values,
-                  foldedNodeCount: built.foldedNodeCount)
+                  foldedNodeCount: built.foldedNodeCount, arenaByteCount: built.arenaByteCount)
     }
 
     /// The op type of each run-time step, in execution order.
@@ -68,14 +71,6 @@ public final class Plan: @unchecked Sendable {
 
     /// The number of kernel calls one run makes.
     public var stepCount: Int { steps.count }
-
-    /// Bytes held by intermediate and input buffers (not weights).
-    public var bufferByteCount: Int {
-        var slots = Set<Int>()
-        for step in steps { slots.formUnion(step.outputs) }
-        for input in inputs { slots.insert(input.slot) }
-        return slots.reduce(0) { $0 + values[$1].byteCount }
-    }
 
     /// Runs the plan. Every input must be fed with exactly its bound type and shape; the returned
     /// tensors are copies that stay valid after the next run.

@@ -4,7 +4,9 @@ struct PlanBuilder {
     let binding: InputBinding
 
     private var slotByName: [String: Int] = [:]
-    private var values: [Tensor] = []
+    /// Per slot: the tensor, or nil for a run-time value whose buffer the memory plan assigns.
+    private var values: [Tensor?] = []
+    private var types: [TensorType] = []
     private var isConstant: [Bool] = []
     /// True when some input had a symbolic dimension bound by the caller, which makes the
     /// exporter's fixed dimensions in value_info inapplicable.
@@ -21,6 +23,7 @@ struct PlanBuilder {
         var steps: [Plan.Step]
         var values: [Tensor]
         var foldedNodeCount: Int
+        var arenaByteCount: Int
     }
 
     mutating func build() throws -> Result {
@@ -49,21 +52,34 @@ struct PlanBuilder {
             guard let slot = slotByName[declared.name] else {
                 throw GlamError.invalidModel("graph output '\(declared.name)' is not produced by any node")
             }
-            let type = TensorType(values[slot].dataType, values[slot].shape)
+            let type = types[slot]
             try check(type, against: declared, role: "graph output")
             return Plan.Output(name: declared.name, type: type, slot: slot)
         }
         for declared in model.graph.valueInfo {
             if let slot = slotByName[declared.name] {
-                try check(TensorType(values[slot].dataType, values[slot].shape), against: declared, role: "value")
+                try check(types[slot], against: declared, role: "value")
             }
         }
-        return Result(inputs: inputs, outputs: outputs, steps: steps, values: values, foldedNodeCount: folded)
+
+        let memory = try MemoryPlanner(steps: steps, types: types, pinned: Set(outputs.map(\.slot))).assign()
+        let bound = try values.enumerated().map { slot, value -> Tensor in
+            if let value {
+                return value
+            }
+            guard let buffer = memory.buffers[slot] else {
+                throw GlamError(.invalidModel, "value in slot \(slot) has no buffer; a graph output may be missing")
+            }
+            return try Tensor(dataType: types[slot].dataType, shape: types[slot].shape, buffer: buffer)
+        }
+        return Result(inputs: inputs, outputs: outputs, steps: steps, values: bound, foldedNodeCount: folded,
+                      arenaByteCount: memory.byteCount)
     }
 
-    private mutating func addValue(_ name: String, _ tensor: Tensor, constant: Bool) -> Int {
+    private mutating func addValue(_ name: String, _ tensor: Tensor?, type: TensorType? = nil, constant: Bool) -> Int {
         let slot = values.count
         values.append(tensor)
+        types.append(type ?? tensor.map { TensorType($0.dataType, $0.shape) } ?? TensorType(.undefined, []))
         isConstant.append(constant)
         slotByName[name] = slot
         return slot
@@ -200,26 +216,37 @@ struct PlanBuilder {
         let kernel = try OperatorRegistry.make(node, opset: opset)
         let inputSlots: [Int?] = node.inputs.map { $0.isEmpty ? nil : slotByName[$0] }
         let infos: [InputInfo?] = inputSlots.map { slot in
-            slot.map { InputInfo(type: TensorType(values[$0].dataType, values[$0].shape), constant: isConstant[$0] ? values[$0] : nil) }
+            slot.map { InputInfo(type: types[$0], constant: isConstant[$0] ? values[$0] : nil) }
         }
 
-        let types = try kernel.prepare(infos)
-        guard types.count >= node.outputs.count else {
-            throw GlamError.invalidModel("\(node.label) declares \(node.outputs.count) outputs; the operator produces \(types.count)")
+        let prepared = try kernel.prepare(infos)
+        guard prepared.count >= node.outputs.count else {
+            throw GlamError.invalidModel("\(node.label) declares \(node.outputs.count) outputs; the operator produces \(prepared.count)")
         }
-        let results = try types.prefix(node.outputs.count).map { try Tensor(dataType: $0.dataType, shape: $0.shape) }
+        let outputTypes = Array(prepared.prefix(node.outputs.count))
+        for type in outputTypes {
+            _ = try Shape.elementCount(type.shape, context: node.label)
+        }
 
         let foldable = kernel.dependsOnlyOnShapes || inputSlots.allSatisfy { slot in slot.map { isConstant[$0] } ?? true }
+        var results: [Tensor?] = outputTypes.map { _ in nil }
         if foldable {
-            let operands = inputSlots.map { slot in slot.map { values[$0] } }
-            try kernel.run(operands, results)
+            let tensors = try outputTypes.map { try Tensor(dataType: $0.dataType, shape: $0.shape) }
+            let operands: [Tensor?] = try inputSlots.map { slot in
+                try slot.map { slot in
+                    // Shape-only kernels never read their input values; an unassigned buffer is fine.
+                    try values[slot] ?? Tensor(dataType: types[slot].dataType, shape: [0])
+                }
+            }
+            try kernel.run(operands, tensors)
+            results = tensors
         }
 
         var outputSlots: [Int] = []
-        for (name, tensor) in zip(node.outputs, results) {
+        for (index, name) in node.outputs.enumerated() {
             // An omitted optional output still gets a buffer for the kernel to write into.
             let key = name.isEmpty ? "\u{0}unused-\(values.count)" : name
-            outputSlots.append(addValue(key, tensor, constant: foldable))
+            outputSlots.append(addValue(key, results[index], type: outputTypes[index], constant: foldable))
         }
         return foldable ? nil : Plan.Step(node: node, kernel: kernel, inputs: inputSlots, outputs: outputSlots)
     }

@@ -1,2 +1,0 @@
-// Preprocessing lands here.
-enum GlamMammographyPlaceholder {}
