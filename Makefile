@@ -1,14 +1,15 @@
 # libglam build, demo and test entry points. Every target installs what it needs from Debian.
 
-DEBIAN_PACKAGES := libopenblas-dev libonnx-dev libprotobuf-dev libonnx-testdata libpng-dev
+DEBIAN_PACKAGES := libopenblas-dev libonnx-dev libprotobuf-dev libonnx-testdata libpng-dev gcc make
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(PATH):/opt/swift/usr/bin
 
 SWIFT_RELEASE := -c release
 GLAM := .build/release/glam
-DEMO_MODEL := Tests/Fixtures/glam-demo-opset18
+DEMO_MODEL := models/glam-demo-opset18
+NYU := Tests/Fixtures/mammograms/nyu
 
-.PHONY: deps build demo test conformance clean
+.PHONY: deps build lib demo test c-checks conformance clean
 
 # Installs the Debian packages once; later runs only check that they are present.
 deps:
@@ -18,13 +19,21 @@ deps:
 build: deps
 	swift build $(SWIFT_RELEASE)
 
-# The main job: runs the embedded demo model (GLAM geometry, untrained weights) on its stored
-# reference input and checks every output against PyTorch.
+# libglam.so with the Swift runtime linked in statically, so a C host needs only this file and
+# Debian's libopenblas, libonnx and libprotobuf. Built in its own scratch folder because
+# -static-stdlib changes every module's compile flags.
+lib: deps
+	swift build -c release --scratch-path .build/shared --product GlamC \
+	  -Xswiftc -static-stdlib -Xlinker -rpath='$$ORIGIN'
+	mkdir -p dist/lib dist/include
+	cp .build/shared/release/libGlamC.so dist/lib/libglam.so
+	cp Include/glam.h dist/include/glam.h
+
+# The main job: the embedded demo bundle (GLAM geometry, untrained weights) on the real NYU
+# left CC + MLO pair, through GLAM's preprocessing, the encoder and the alignment head. Writes
+# demo-output/overlay.png, the embeddings and maps as .npy files, and a report.
 demo: build
-	@echo "glam-demo-opset18 has GLAM's geometry with untrained (random) weights: outputs check arithmetic, not diagnosis."
-	$(GLAM) inspect $(DEMO_MODEL)/encoder.onnx
-	$(GLAM) check $(DEMO_MODEL)/encoder.onnx $(DEMO_MODEL)/encoder
-	$(GLAM) check $(DEMO_MODEL)/align.onnx $(DEMO_MODEL)/align
+	$(GLAM) demo --bundle $(DEMO_MODEL) --output-dir demo-output
 
 # Unit, fixture and conformance tests, in release mode because debug Swift is too slow for the
 # 518×518 fixtures; then the CLI on every fixture.
@@ -33,6 +42,16 @@ test: deps
 	swift test $(SWIFT_RELEASE) -Xswiftc -enable-testing
 	$(GLAM) conformance
 	sh Tests/cli-check.sh $(GLAM)
+	$(MAKE) c-checks
+	@if [ -f Tests/bindings-check.sh ]; then sh Tests/bindings-check.sh; fi
+
+# libglam.so from C: the example host and the API-misuse program.
+c-checks: lib
+	$(MAKE) -C Examples/c
+	Examples/c/encode_pair $(DEMO_MODEL) $(NYU)/L-CC.png $(NYU)/L-MLO.png L
+	$(CC) -O1 -g -Wall -Wextra -Werror -std=c11 -Idist/include -o .build/abi_misuse Tests/c/abi_misuse.c \
+	  -Ldist/lib -lglam -lpng16 -lm -lpthread -Wl,-rpath,'$$ORIGIN/../dist/lib'
+	.build/abi_misuse $(DEMO_MODEL) $(NYU)/L-CC.png $(NYU)/L-MLO.png
 
 conformance: build
 	$(GLAM) conformance --verbose 1

@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "GlamRuntime", targets: ["GlamRuntime"]),
         .executable(name: "glam", targets: ["GlamCLI"]),
+        // libGlamC.so; the Makefile installs it as libglam.so (its soname) next to glam.h.
+        .library(name: "GlamC", type: .dynamic, targets: ["GlamCAPI"]),
     ],
     targets: [
         // OpenBLAS from Debian's libopenblas-dev, found through pkg-config.
@@ -38,6 +40,24 @@ let package = Package(
             path: "Sources/GlamMammography"
         ),
 
+        // The GLAM pipeline in Swift: bundle loading, preprocessing, encoder, alignment, geometry.
+        .target(
+            name: "GlamPipeline",
+            dependencies: ["GlamRuntime", "GlamMammography"],
+            path: "Sources/GlamPipeline"
+        ),
+
+        // The public header as a Clang module, so the ABI layer uses the header's own types.
+        .systemLibrary(name: "CGlamABI", path: "Sources/CGlamABI"),
+
+        // The C ABI (Include/glam.h), built as libglam.so.
+        .target(
+            name: "GlamCAPI",
+            dependencies: ["CGlamABI", "GlamPipeline"],
+            path: "Sources/GlamCAPI",
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-soname=libglam.so"])]
+        ),
+
         // libpng from Debian's libpng-dev.
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng"),
 
@@ -50,7 +70,7 @@ let package = Package(
 
         .executableTarget(
             name: "GlamCLI",
-            dependencies: ["GlamRuntime", "GlamMammography", "GlamImageIO"],
+            dependencies: ["GlamRuntime", "GlamPipeline", "GlamMammography", "GlamImageIO"],
             path: "Sources/GlamCLI"
         ),
 
@@ -58,6 +78,12 @@ let package = Package(
             name: "GlamMammographyTests",
             dependencies: ["GlamMammography", "GlamImageIO"],
             path: "Tests/GlamMammographyTests"
+        ),
+
+        .testTarget(
+            name: "GlamPipelineTests",
+            dependencies: ["GlamPipeline", "GlamMammography", "GlamImageIO", "GlamRuntime"],
+            path: "Tests/GlamPipelineTests"
         ),
 
         .testTarget(

@@ -7,9 +7,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 fixtures=$here/Fixtures
 shared=$here/../../shared/fixtures
 
-for fixture in glam-tiny-opset17 glam-tiny-opset18 glam-demo-opset18; do
+models=$here/../models
+for folder in "$fixtures/glam-tiny-opset17" "$fixtures/glam-tiny-opset18" "$models/glam-demo-opset18"; do
     for graph in encoder align; do
-        "$glam" check "$fixtures/$fixture/$graph.onnx" "$fixtures/$fixture/$graph" | tail -n 1
+        "$glam" check "$folder/$graph.onnx" "$folder/$graph" | tail -n 1
     done
 done
 if [ -f "$shared/glam-small-opset18/encoder.onnx" ]; then

@@ -10,6 +10,7 @@ usage:
   glam run MODEL.onnx --input NAME=FILE.pb [--input ...] --output-dir DIR [--threads N]
   glam check MODEL.onnx DIR [--atol X] [--rtol Y] [--threads N]
   glam conformance [NODE_TEST_DIR] [--verbose 1]
+  glam demo [--bundle DIR] [--cc CC.png] [--mlo MLO.png] [--point X,Y] [--output-dir DIR]
 
 inspect  prints the IR version, opsets, inputs and outputs, operator histogram,
          metadata_props and any unsupported operators.
@@ -21,6 +22,8 @@ check    runs every test_data_set_* in DIR (ONNX backend-test layout) and compar
 conformance runs ONNX's node tests (default: Debian's libonnx-testdata) with
          ONNX's backend tolerance and prints passed, failed and skipped counts;
          a test is skipped only when it uses an operator libglam does not implement.
+demo     runs a GLAM bundle (default: the embedded models/glam-demo-opset18) on a
+         real CC + MLO pair and writes a picture and .npy files; see glam demo --help.
 --threads sets the OpenBLAS thread count (default: OpenBLAS's own default).
 """
 
@@ -37,7 +40,9 @@ struct Arguments {
     init(_ arguments: ArraySlice<String>) {
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
-            if argument.hasPrefix("--") {
+            if argument == "--help" {
+                options["help"] = [""]
+            } else if argument.hasPrefix("--") {
                 guard let value = iterator.next() else { fail("option \(argument) needs a value\n\(usage)") }
                 options[String(argument.dropFirst(2)), default: []].append(value)
             } else {
@@ -173,6 +178,12 @@ do {
     case "run": try runModel(parsed)
     case "check": exit(try check(parsed) ? 0 : 1)
     case "conformance": exit(try conformance(parsed) ? 0 : 1)
+    case "demo":
+        if parsed.options["help"] != nil {
+            print(DemoCommand.usage)
+        } else {
+            try DemoCommand.run(parsed)
+        }
     case "help", "--help", "-h": print(usage)
     default: fail("unknown command '\(arguments[1])'\n\(usage)")
     }

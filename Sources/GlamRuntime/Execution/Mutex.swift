@@ -3,10 +3,10 @@ import Glibc
 #endif
 
 /// A non-recursive pthread mutex.
-final class Mutex: @unchecked Sendable {
+public final class Mutex: @unchecked Sendable {
     private let handle: UnsafeMutablePointer<pthread_mutex_t>
 
-    init() {
+    public init() {
         handle = .allocate(capacity: 1)
         pthread_mutex_init(handle, nil)
     }
@@ -16,7 +16,7 @@ final class Mutex: @unchecked Sendable {
         handle.deallocate()
     }
 
-    func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
+    public func withLock<Result>(_ body: () throws -> Result) rethrows -> Result {
         pthread_mutex_lock(handle)
         defer { pthread_mutex_unlock(handle) }
         return try body()
