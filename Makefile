@@ -1,6 +1,6 @@
 # libglam build, demo and test entry points. Every target installs what it needs from Debian.
 
-DEBIAN_PACKAGES := libopenblas-dev libonnx-dev libprotobuf-dev libonnx-testdata libpng-dev gcc make
+DEBIAN_PACKAGES := libopenblas-dev libonnx-dev libprotobuf-dev libonnx-testdata libpng-dev libdnnl-dev gcc make
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export PATH := $(PATH):/opt/swift/usr/bin
 
@@ -39,7 +39,7 @@ demo: build
 # 518×518 fixtures; then the CLI on every fixture.
 test: deps
 	swift build $(SWIFT_RELEASE)
-	swift test $(SWIFT_RELEASE) -Xswiftc -enable-testing
+	swift test $(SWIFT_RELEASE) -Xswiftc -enable-testing --disable-swift-testing
 	$(GLAM) conformance
 	sh Tests/cli-check.sh $(GLAM)
 	$(MAKE) c-checks

@@ -13,6 +13,9 @@ let package = Package(
         // OpenBLAS from Debian's libopenblas-dev, found through pkg-config.
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas"),
 
+        // oneDNN from Debian's libdnnl-dev: fp32 GEMMs with CPU-specific kernels, bf16 matmul.
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
+
         // Debian's libonnx-dev ships only onnx-ml.pb.h, hence ONNX_ML.
         .target(
             name: "CONNX",
@@ -30,7 +33,7 @@ let package = Package(
 
         .target(
             name: "GlamRuntime",
-            dependencies: ["CONNX", "COpenBLAS"],
+            dependencies: ["CONNX", "COpenBLAS", "CDNNL"],
             path: "Sources/GlamRuntime"
         ),
 

@@ -10,6 +10,7 @@ usage:
   glam run MODEL.onnx --input NAME=FILE.pb [--input ...] --output-dir DIR [--threads N]
   glam check MODEL.onnx DIR [--atol X] [--rtol Y] [--threads N]
   glam conformance [NODE_TEST_DIR] [--verbose 1]
+  glam bench MODEL.onnx [--shape NAME=D0xD1x...] [--repeat N] [--threads N] [--profile 1]
   glam demo [--bundle DIR] [--cc CC.png] [--mlo MLO.png] [--point X,Y] [--output-dir DIR]
 
 inspect  prints the IR version, opsets, inputs and outputs, operator histogram,
@@ -178,6 +179,7 @@ do {
     case "run": try runModel(parsed)
     case "check": exit(try check(parsed) ? 0 : 1)
     case "conformance": exit(try conformance(parsed) ? 0 : 1)
+    case "bench": try BenchCommand.run(parsed)
     case "demo":
         if parsed.options["help"] != nil {
             print(DemoCommand.usage)

@@ -39,7 +39,7 @@ public enum PNGFile {
 
         let rowStride = png_int_32(width * channels)
         if isSixteenBit {
-            image.format = png_uint_32(isColor ? PNG_FORMAT_LINEAR_RGB : PNG_FORMAT_LINEAR_Y)
+            image.format = isColor ? png_uint_32(PNG_FORMAT_LINEAR_RGB) : png_uint_32(PNG_FORMAT_LINEAR_Y)
             var samples = [UInt16](repeating: 0, count: sampleCount)
             let ok = samples.withUnsafeMutableBytes {
                 png_image_finish_read(&image, nil, $0.baseAddress, rowStride, nil)
@@ -52,7 +52,7 @@ public enum PNGFile {
             return DecodedImage(width: width, height: height, channels: channels, bitDepth: 16, samples: samples)
         }
 
-        image.format = png_uint_32(isColor ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY)
+        image.format = isColor ? png_uint_32(PNG_FORMAT_RGB) : png_uint_32(PNG_FORMAT_GRAY)
         var bytes = [UInt8](repeating: 0, count: sampleCount)
         let ok = bytes.withUnsafeMutableBytes {
             png_image_finish_read(&image, nil, $0.baseAddress, rowStride, nil)
@@ -90,7 +90,7 @@ public enum PNGFile {
         image.version = png_uint_32(PNG_IMAGE_VERSION)
         image.width = png_uint_32(width)
         image.height = png_uint_32(height)
-        image.format = png_uint_32(channels == 3 ? PNG_FORMAT_RGB : PNG_FORMAT_GRAY)
+        image.format = channels == 3 ? png_uint_32(PNG_FORMAT_RGB) : png_uint_32(PNG_FORMAT_GRAY)
         let ok = samples.withUnsafeBytes {
             png_image_write_to_file(&image, path, 0, $0.baseAddress, png_int_32(width * channels), nil)
         }

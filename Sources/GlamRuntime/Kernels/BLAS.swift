@@ -1,8 +1,10 @@
+import CDNNL
 import COpenBLAS
 
-/// Row-major GEMM through OpenBLAS: `C = alpha · op(A) · op(B) + beta · C`.
+/// Row-major GEMM: `C = alpha · op(A) · op(B) + beta · C`.
 ///
-/// Every dimension is checked to fit CBLAS's 32-bit integers before the call.
+/// FLOAT goes to the backend chosen in `Threading` (oneDNN by default, OpenBLAS on request);
+/// DOUBLE always goes to OpenBLAS. Every dimension is checked to fit CBLAS's 32-bit integers.
 enum BLAS {
     static func gemm<Element: BinaryFloatingPoint>(
         _ type: Element.Type,
@@ -28,7 +30,15 @@ enum BLAS {
         }
         let orderA = transposeA ? CblasTrans : CblasNoTrans
         let orderB = transposeB ? CblasTrans : CblasNoTrans
-        if Element.self == Float.self {
+        if Element.self == Float.self && Threading.gemmBackend == .oneDNN {
+            let status = dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, Int64(m), Int64(n), Int64(k),
+                                    Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int64(lda),
+                                    UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int64(ldb),
+                                    Float(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), Int64(ldc))
+            guard status == dnnl_success else {
+                throw GlamError(.outOfMemory, "oneDNN sgemm of \(m)×\(k) by \(k)×\(n) failed with status \(status.rawValue)")
+            }
+        } else if Element.self == Float.self {
             cblas_sgemm(CblasRowMajor, orderA, orderB, Int32(m), Int32(n), Int32(k),
                         Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int32(lda),
                         UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int32(ldb),

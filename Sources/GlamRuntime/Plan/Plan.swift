@@ -74,8 +74,9 @@ public final class Plan: @unchecked Sendable {
 
     /// Runs the plan. Every input must be fed with exactly its bound type and shape; the returned
     /// tensors are copies that stay valid after the next run.
-    public func run(_ feeds: [String: Tensor]) throws -> [String: Tensor] {
+    public func run(_ feeds: [String: Tensor], profile: Profile? = nil) throws -> [String: Tensor] {
         try lock.withLock {
+            Threading.prepareCallingThread()
             for input in inputs {
                 if input.isValueBound {
                     try checkBoundValue(input, feeds[input.name])
@@ -94,10 +95,16 @@ public final class Plan: @unchecked Sendable {
                 throw GlamError.invalidArgument("'\(name)' is not an input of this model; inputs are \(inputs.map(\.name))")
             }
 
-            for step in steps {
+            for (index, step) in steps.enumerated() {
                 let operands = step.inputs.map { slot in slot.map { values[$0] } }
                 let results = step.outputs.map { values[$0] }
-                try step.kernel.run(operands, results)
+                if let profile {
+                    let start = Clock.seconds()
+                    try step.kernel.run(operands, results)
+                    profile.record(step: index, opType: step.node.opType, seconds: Clock.seconds() - start)
+                } else {
+                    try step.kernel.run(operands, results)
+                }
             }
 
             var results: [String: Tensor] = [:]
@@ -117,6 +124,21 @@ public final class Plan: @unchecked Sendable {
             throw GlamError.invalidArgument(
                 "input '\(input.name)' was bound to a fixed value when the plan was built; build a new plan to change it")
         }
+    }
+}
+
+/// Time per step and per op type, collected by `Plan.run(_:profile:)`.
+public final class Profile: @unchecked Sendable {
+    /// Seconds per op type, summed over steps and runs.
+    public private(set) var secondsByOpType: [String: Double] = [:]
+    /// Seconds per step index, summed over runs.
+    public private(set) var secondsByStep: [Int: Double] = [:]
+
+    public init() {}
+
+    func record(step: Int, opType: String, seconds: Double) {
+        secondsByOpType[opType, default: 0] += seconds
+        secondsByStep[step, default: 0] += seconds
     }
 }
 

@@ -2,6 +2,8 @@
 struct PlanBuilder {
     let model: Model
     let binding: InputBinding
+    /// Runs the plan passes (fusions) when true.
+    var optimize = true
 
     private var slotByName: [String: Int] = [:]
     /// Per slot: the tensor, or nil for a run-time value whose buffer the memory plan assigns.
@@ -62,13 +64,24 @@ struct PlanBuilder {
             }
         }
 
+        var constants: [Int: Tensor] = [:]
+        for (slot, value) in values.enumerated() where isConstant[slot] {
+            constants[slot] = value
+        }
+        var graph = PlanGraph(steps: steps, types: types, constants: constants, pinned: Set(outputs.map(\.slot)))
+        if optimize {
+            try PlanPasses.run(&graph)
+        }
+        steps = graph.steps
+
         let memory = try MemoryPlanner(steps: steps, types: types, pinned: Set(outputs.map(\.slot))).assign()
         let bound = try values.enumerated().map { slot, value -> Tensor in
             if let value {
                 return value
             }
             guard let buffer = memory.buffers[slot] else {
-                throw GlamError(.invalidModel, "value in slot \(slot) has no buffer; a graph output may be missing")
+                // A value a pass fused away: no step reads or writes it any more.
+                return try Tensor(dataType: .float, shape: [0])
             }
             return try Tensor(dataType: types[slot].dataType, shape: types[slot].shape, buffer: buffer)
         }

@@ -1,0 +1,72 @@
+import GlamRuntime
+
+/// `glam bench`: load, plan and run times of one ONNX model, for the benchmark script.
+enum BenchCommand {
+    static let usage = """
+    usage: glam bench MODEL.onnx [--shape NAME=D0xD1x...] [--warmup 1] [--repeat 5] [--threads N]
+                      [--gemm onednn|openblas] [--profile 1]
+    Feeds zeros-to-one ramp inputs of the bound shapes and prints load_s, plan_s, each run's
+    seconds, median_s, peak_rss_bytes, arena_bytes; with --profile, seconds per op type.
+    """
+
+    static func run(_ arguments: Arguments) throws {
+        guard let path = arguments.positional.first else { throw CLIError(usage) }
+        arguments.applyThreads()
+        if let backend = arguments.options["gemm"]?.last {
+            guard let chosen = Threading.GEMMBackend(rawValue: backend) else {
+                throw CLIError("--gemm '\(backend)' must be onednn or openblas")
+            }
+            Threading.gemmBackend = chosen
+        }
+        var shapes: [String: [Int]] = [:]
+        for binding in arguments.options["shape"] ?? [] {
+            let parts = binding.split(separator: "=")
+            guard parts.count == 2 else { throw CLIError("--shape '\(binding)' must be NAME=D0xD1x...") }
+            let dims = parts[1].split(separator: "x").compactMap { Int($0) }
+            shapes[String(parts[0])] = dims
+        }
+        let warmup = Int(arguments.options["warmup"]?.last ?? "1") ?? 1
+        let repeats = max(1, Int(arguments.options["repeat"]?.last ?? "5") ?? 5)
+
+        var start = Clock.seconds()
+        let model = try ModelImporter.load(path: path)
+        let loadSeconds = Clock.seconds() - start
+        start = Clock.seconds()
+        let plan = try Plan(model: model, inputShapes: shapes)
+        let planSeconds = Clock.seconds() - start
+
+        var feeds: [String: Tensor] = [:]
+        for input in plan.inputs {
+            let tensor = try Tensor(dataType: input.type.dataType, shape: input.type.shape)
+            if input.type.dataType == .float {
+                let values = tensor.pointer(as: Float.self)
+                for index in 0..<tensor.count { values[index] = Float(index % 1000) / 1000 }
+            }
+            feeds[input.name] = tensor
+        }
+
+        for _ in 0..<warmup {
+            _ = try plan.run(feeds)
+        }
+        let profile = arguments.options["profile"] != nil ? Profile() : nil
+        var times: [Double] = []
+        for _ in 0..<repeats {
+            start = Clock.seconds()
+            _ = try plan.run(feeds, profile: profile)
+            times.append(Clock.seconds() - start)
+        }
+        print("load_s \(loadSeconds)")
+        print("plan_s \(planSeconds)")
+        print("runs_s \(times.map { String($0) }.joined(separator: " "))")
+        print("median_s \(times.sorted()[times.count / 2])")
+        print("peak_rss_bytes \(Clock.peakResidentBytes())")
+        print("arena_bytes \(plan.arenaByteCount)")
+        print("threads \(Threading.threadCount) gemm \(Threading.gemmBackend.rawValue)")
+        if let profile {
+            let total = profile.secondsByOpType.values.reduce(0, +)
+            for (opType, seconds) in profile.secondsByOpType.sorted(by: { $0.value > $1.value }) {
+                print("profile \(opType) \(seconds / Double(repeats)) s (\(Int((seconds / total * 100).rounded()))%)")
+            }
+        }
+    }
+}

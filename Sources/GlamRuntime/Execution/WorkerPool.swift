@@ -1,0 +1,138 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CDNNL
+
+/// Persistent worker threads for libglam's own parallel loops (attention heads, row blocks).
+///
+/// `parallelFor` splits `0..<count` over the calling thread and up to `Threading.threadCount - 1`
+/// workers, each taking the next index until none are left. Inside the loop, GEMMs run
+/// single-threaded (each thread's OpenMP team is set to 1), so the loop's threads and
+/// oneDNN's never compete for cores. Calls from several host threads are serialised.
+final class WorkerPool: @unchecked Sendable {
+    static let shared = WorkerPool()
+
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    private let callerLock = Mutex()
+    private var workers: [pthread_t] = []
+
+    // Job state, guarded by `mutex`.
+    private var body: ((Int, Int) -> Void)?
+    private var count = 0
+    private var next = 0
+    private var active = 0
+    private var generation = 0
+    private var participants = 0
+
+    private init() {
+        pthread_mutex_init(mutex, nil)
+        pthread_cond_init(wake, nil)
+        pthread_cond_init(done, nil)
+    }
+
+    /// Runs `body(index, worker)` for every index in `0..<count`; `worker` is in
+    /// `0..<Threading.threadCount` and identifies per-thread scratch memory.
+    func parallelFor(_ count: Int, _ body: (Int, Int) -> Void) {
+        let threads = min(Threading.threadCount, count)
+        if threads <= 1 {
+            for index in 0..<count { body(index, 0) }
+            return
+        }
+        callerLock.withLock {
+            withoutActuallyEscaping(body) { escapable in
+                run(count: count, threads: threads, body: escapable)
+            }
+        }
+    }
+
+    private func run(count: Int, threads: Int, body: @escaping (Int, Int) -> Void) {
+        pthread_mutex_lock(mutex)
+        while workers.count < threads - 1 {
+            startWorker()
+        }
+        self.body = body
+        self.count = count
+        self.next = 0
+        self.participants = threads - 1
+        self.active = threads - 1
+        generation += 1
+        pthread_cond_broadcast(wake)
+        pthread_mutex_unlock(mutex)
+
+        // The caller is worker 0 and runs its GEMMs single-threaded too.
+        let previousTeam = omp_get_max_threads()
+        omp_set_num_threads(1)
+        drain(worker: 0)
+        omp_set_num_threads(previousTeam)
+
+        pthread_mutex_lock(mutex)
+        while active > 0 {
+            pthread_cond_wait(done, mutex)
+        }
+        self.body = nil
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Takes indices until none are left.
+    private func drain(worker: Int) {
+        while true {
+            pthread_mutex_lock(mutex)
+            let index = next
+            next += 1
+            let job = body
+            let limit = count
+            pthread_mutex_unlock(mutex)
+            guard index < limit, let job else { return }
+            job(index, worker)
+        }
+    }
+
+    private func startWorker() {
+        let identifier = workers.count + 1
+        let context = Unmanaged.passRetained(WorkerContext(pool: self, identifier: identifier)).toOpaque()
+        var thread = pthread_t()
+        guard pthread_create(&thread, nil, { argument in
+            guard let argument else { return nil }
+            let context = Unmanaged<WorkerContext>.fromOpaque(argument).takeRetainedValue()
+            context.pool.workerLoop(identifier: context.identifier)
+            return nil
+        }, context) == 0 else {
+            Unmanaged<WorkerContext>.fromOpaque(context).release()
+            return
+        }
+        pthread_detach(thread)
+        workers.append(thread)
+    }
+
+    private func workerLoop(identifier: Int) {
+        omp_set_num_threads(1)
+        var seen = 0
+        pthread_mutex_lock(mutex)
+        while true {
+            while generation == seen || identifier > participants {
+                if generation != seen { seen = generation }
+                pthread_cond_wait(wake, mutex)
+            }
+            seen = generation
+            pthread_mutex_unlock(mutex)
+            drain(worker: identifier)
+            pthread_mutex_lock(mutex)
+            active -= 1
+            if active == 0 {
+                pthread_cond_signal(done)
+            }
+        }
+    }
+}
+
+private final class WorkerContext {
+    let pool: WorkerPool
+    let identifier: Int
+
+    init(pool: WorkerPool, identifier: Int) {
+        self.pool = pool
+        self.identifier = identifier
+    }
+}

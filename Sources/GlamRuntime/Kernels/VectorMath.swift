@@ -1,0 +1,106 @@
+/// Vectorised exp and erf over SIMD8<Float>, for softmax and GELU.
+///
+/// SIMD8 because the package builds for baseline x86-64: there SIMD16 is split into scalar code
+/// (measured 18 ns per exp) while SIMD8 maps onto SSE register pairs (1.8 ns; scalar expf 3.5 ns).
+///
+/// `exp` reduces x = k·ln2 + r with |r| ≤ ln2/2 and evaluates a degree-7 Taylor polynomial for
+/// e^r (truncation error below 3e-8 relative), then scales by 2^k through the exponent bits.
+/// `erf` uses Abramowitz and Stegun's formula 7.1.26 (absolute error below 1.5e-7).
+enum VectorMath {
+    typealias Vector = SIMD8<Float>
+
+    @inline(__always)
+    static func exp(_ x: Vector) -> Vector {
+        let clamped = pointwiseMin(pointwiseMax(x, Vector(repeating: -87.3)), Vector(repeating: 88.3))
+        // Adding 1.5 · 2^23 rounds to the nearest integer k and leaves k in the low mantissa bits.
+        let shifted = clamped * 1.44269504088896341 + 12582912.0
+        let k = shifted - 12582912.0
+        let r = clamped - k * 0.693145751953125 - k * 1.428606765330187045e-06
+        var p = Vector(repeating: 1.0 / 5040)
+        p = p * r + 1.0 / 720
+        p = p * r + 1.0 / 120
+        p = p * r + 1.0 / 24
+        p = p * r + 1.0 / 6
+        p = p * r + 0.5
+        p = p * r + 1
+        p = p * r + 1
+        let exponent = unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127
+        return p * unsafeBitCast(exponent &<< 23, to: Vector.self)
+    }
+
+    @inline(__always)
+    static func erf(_ x: Vector) -> Vector {
+        let negative = x .< 0
+        let a = x.replacing(with: -x, where: negative)
+        let t = Vector(repeating: 1) / (Vector(repeating: 1) + 0.3275911 * a)
+        var p = Vector(repeating: 1.061405429)
+        p = p * t - 1.453152027
+        p = p * t + 1.421413741
+        p = p * t - 0.284496736
+        p = p * t + 0.254829592
+        p = p * t
+        let magnitude = Vector(repeating: 1) - p * VectorMath.exp(-(a * a))
+        return magnitude.replacing(with: -magnitude, where: negative)
+    }
+
+    /// Replaces each row of `values` (length `length`) by its softmax, in place.
+    static func softmaxRow(_ values: UnsafeMutablePointer<Float>, length: Int) {
+        let lanes = Vector.scalarCount
+        let whole = length / lanes * lanes
+        var maximum = -Float.infinity
+        var index = 0
+        var vectorMaximum = Vector(repeating: -.infinity)
+        while index < whole {
+            vectorMaximum = pointwiseMax(vectorMaximum, load(values + index))
+            index += lanes
+        }
+        maximum = vectorMaximum.max()
+        while index < length {
+            maximum = Swift.max(maximum, values[index])
+            index += 1
+        }
+
+        var vectorSum = Vector()
+        index = 0
+        let shift = Vector(repeating: maximum)
+        while index < whole {
+            let e = exp(load(values + index) - shift)
+            store(e, values + index)
+            vectorSum += e
+            index += lanes
+        }
+        var sum = vectorSum.sum()
+        while index < length {
+            let e = exp(Vector(repeating: values[index] - maximum))[0]
+            values[index] = e
+            sum += e
+            index += 1
+        }
+
+        let scale = 1 / sum
+        index = 0
+        while index < whole {
+            store(load(values + index) * scale, values + index)
+            index += lanes
+        }
+        while index < length {
+            values[index] *= scale
+            index += 1
+        }
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    static func load(_ pointer: UnsafeMutablePointer<Float>) -> Vector {
+        UnsafeRawPointer(pointer).loadUnaligned(as: Vector.self)
+    }
+
+    @inline(__always)
+    static func store(_ vector: Vector, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: vector, as: Vector.self)
+    }
+}

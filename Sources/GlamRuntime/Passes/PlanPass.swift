@@ -1,0 +1,48 @@
+/// What a plan pass sees: the run-time steps with their typed slots and known constants.
+///
+/// Passes run after shape binding and constant folding, so every value has a concrete type and
+/// every constant is a tensor; they rewrite the list of steps and must leave every graph output
+/// computing the same values.
+struct PlanGraph {
+    var steps: [Plan.Step]
+    let types: [TensorType]
+    /// Values known at plan time, by slot.
+    let constants: [Int: Tensor]
+    /// Slots the plan returns; passes must not remove their producers.
+    let pinned: Set<Int>
+
+    /// The step that produces each slot.
+    func producers() -> [Int: Int] {
+        var result: [Int: Int] = [:]
+        for (index, step) in steps.enumerated() {
+            for slot in step.outputs { result[slot] = index }
+        }
+        return result
+    }
+
+    /// The steps that read each slot (a step appears once per input that reads it).
+    func consumers() -> [Int: [Int]] {
+        var result: [Int: [Int]] = [:]
+        for (index, step) in steps.enumerated() {
+            for case let slot? in step.inputs { result[slot, default: []].append(index) }
+        }
+        return result
+    }
+}
+
+/// One rewrite of a plan's steps.
+protocol PlanPass {
+    static var name: String { get }
+    static func apply(to graph: inout PlanGraph) throws
+}
+
+/// The passes the plan compiler runs, in order.
+enum PlanPasses {
+    static let all: [PlanPass.Type] = [AttentionFusion.self]
+
+    static func run(_ graph: inout PlanGraph) throws {
+        for pass in all {
+            try pass.apply(to: &graph)
+        }
+    }
+}
