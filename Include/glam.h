@@ -15,7 +15,7 @@
  *         return 1;
  *     }
  *     glam_image cc, mlo;
- *     glam_image_init(&cc);
+ *     glam_image_init(&cc, sizeof cc);
  *     cc.pixels = cc_pixels; cc.pixel_type = GLAM_PIXEL_UINT16; cc.width = 3328; ...
  *     glam_pair *pair = NULL;
  *     glam_alignment *alignment = NULL;
@@ -38,8 +38,9 @@
  *   close function; these accept NULL. Arrays returned by accessors (const float *) are owned
  *   by the handle they come from and stay valid until that handle is freed.
  * - Structs filled by the host start with struct_size, which the host sets to sizeof(the
- *   struct) (the *_init functions do this), so later versions can append fields without
- *   breaking hosts built against this header.
+ *   struct) as its header declares it (the *_init functions take that size and do this), so
+ *   later versions can append fields without breaking hosts built against this header: the
+ *   library reads only the fields that struct_size covers.
  * - Handles. Passing a handle that was already freed or closed returns
  *   GLAM_ERROR_INVALID_HANDLE where libglam can detect it (it tracks live handles); it cannot
  *   detect a pointer that was never a handle and happens to equal a freed one.
@@ -160,8 +161,12 @@ typedef struct glam_model_options {
     int32_t thread_count;
 } glam_model_options;
 
-/* Fills *options with the defaults (thread_count 0). options must not be NULL. */
-void glam_model_options_init(glam_model_options *options);
+/*
+ * Fills the first struct_size bytes of *options with the defaults (thread_count 0) and sets
+ * options->struct_size. Pass sizeof(glam_model_options). Does nothing when options is NULL or
+ * struct_size is smaller than the struct's first field.
+ */
+void glam_model_options_init(glam_model_options *options, size_t struct_size);
 
 /*
  * Opens a GLAM bundle: a folder holding encoder.onnx and align.onnx whose metadata_props
@@ -224,7 +229,8 @@ typedef struct glam_image {
     /* Bytes from the start of one row to the next, at least width × the pixel size. */
     size_t row_stride;
     /* DICOM Bits Stored (0028,0101) for integer pixels: values are masked to this many low
-     * bits. 0 means the full width of the pixel type. Ignored for GLAM_PIXEL_FLOAT32. */
+     * bits. 0 means the full width of the pixel type; otherwise 1–8 for GLAM_PIXEL_UINT8 and
+     * 1–16 for GLAM_PIXEL_UINT16. Ignored for GLAM_PIXEL_FLOAT32. */
     int32_t bits_stored;
     /* A glam_photometric. */
     int32_t photometric;
@@ -232,10 +238,24 @@ typedef struct glam_image {
     int32_t laterality;
     /* A glam_view. */
     int32_t view;
+    /* A combination of GLAM_IMAGE_* flags; unknown bits are rejected. */
+    uint32_t flags;
 } glam_image;
 
-/* Fills *image with struct_size set, MONOCHROME2, and zero everywhere else. */
-void glam_image_init(glam_image *image);
+/*
+ * The image is a digitised film. Besides GLAM's own steps, libglam then blanks bright
+ * components outside the breast and thin strips along the image border (film labels and
+ * film edges) before cropping. GLAM's reference preprocessing keeps them, which on film can
+ * put a label in the crop and flip the orientation decision; see Docs/preprocessing.md.
+ */
+#define GLAM_IMAGE_FILM 0x1u
+
+/*
+ * Fills the first struct_size bytes of *image with zeros, sets MONOCHROME2, and sets
+ * image->struct_size. Pass sizeof(glam_image). Does nothing when image is NULL or struct_size
+ * is smaller than the struct's first field.
+ */
+void glam_image_init(glam_image *image, size_t struct_size);
 
 /* Largest accepted width or height, and largest pixel count, of one image. */
 #define GLAM_MAX_IMAGE_SIDE 65536
@@ -252,9 +272,12 @@ typedef struct glam_pair glam_pair;
  * runs the encoder on both as one batch of two, and returns embeddings, patch tokens and the
  * geometry of every preprocessing step.
  *
- * cc must have view GLAM_VIEW_CC and mlo GLAM_VIEW_MLO, both of one laterality. Both images
- * are borrowed for the duration of the call. On success *out_pair receives a pair the caller
- * frees with glam_pair_free.
+ * cc must have view GLAM_VIEW_CC and mlo GLAM_VIEW_MLO, both of one laterality. Laterality
+ * only guards against pairing two breasts: like GLAM, libglam finds the chest wall from the
+ * pixels, so a right breast stored mirrored is handled the same as one stored unmirrored.
+ * Both images are borrowed for the duration of the call. On success *out_pair receives a pair
+ * the caller frees with glam_pair_free; the pair holds its own copies of everything it
+ * returns, so it may outlive the model.
  *
  * Errors: GLAM_ERROR_INVALID_ARGUMENT (NULL pointer, struct_size, unknown enum value, size
  * or stride out of range, views or lateralities that do not match), GLAM_ERROR_INVALID_IMAGE
@@ -284,12 +307,13 @@ glam_status glam_pair_patch_tokens(const glam_pair *pair, glam_view view,
                                    const float **out_values, size_t *out_grid, size_t *out_dim);
 
 /*
- * Returns the preprocessed model input of one view: image_size × image_size floats in
- * [-1, 1] (one channel; the encoder receives it three times), owned by the pair.
+ * Returns the preprocessed model input of one view: *out_side × *out_side floats (out_side
+ * is image_size, the side length, not the element count) in [-1, 1], one channel (the encoder
+ * receives it three times), owned by the pair.
  * Errors: GLAM_ERROR_INVALID_ARGUMENT, GLAM_ERROR_INVALID_HANDLE.
  */
 glam_status glam_pair_model_input(const glam_pair *pair, glam_view view,
-                                  const float **out_values, size_t *out_size);
+                                  const float **out_values, size_t *out_side);
 
 /*
  * Maps a point between the original pixels of one view and its model input
@@ -372,7 +396,8 @@ glam_status glam_alignment_similarity(const glam_alignment *alignment, glam_view
  * pixel, or a smaller one); cell (i, j) takes the attention weight of the region that
  * contains the image point at the cell's centre, and 0 where that point lies outside every
  * region. Weights come from the attention row of the source region that contains (x, y).
- * out_heatmap must hold width × height floats; it is written row-major.
+ * out_heatmap must hold width × height floats (width and height are int32_t, like image
+ * sides); it is written row-major.
  * out_source_row and out_source_column may be NULL; they receive the source region.
  *
  * Errors: GLAM_ERROR_INVALID_ARGUMENT (NULL heatmap, unknown view, width or height outside

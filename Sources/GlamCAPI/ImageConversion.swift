@@ -4,7 +4,7 @@ import GlamMammography
 /// Converts a host's `glam_image` into stored pixel values, checking every field first.
 enum ImageConversion {
     static func storedImage(_ pointer: UnsafePointer<glam_image>?, name: String,
-                            expectedView: glam_view) throws -> (image: StoredImage, laterality: Laterality) {
+                            expectedView: glam_view) throws -> (image: StoredImage, laterality: Laterality, isFilm: Bool) {
         guard let pointer else { throw ABIError.invalidArgument("\(name) is NULL") }
         let image = pointer.pointee
         try requireStructSize(image.struct_size, minimum: MemoryLayout<glam_image>.size, name: "glam_image")
@@ -83,16 +83,30 @@ enum ImageConversion {
         guard nonFinite == 0 else {
             throw ABIError.invalidImage("\(name) has \(nonFinite) NaN or infinite pixels; replace them before encoding")
         }
+        guard image.flags & ~GLAM_IMAGE_FILM == 0 else {
+            throw ABIError.invalidArgument("\(name).flags 0x\(String(image.flags, radix: 16)) has unknown bits; the known flag is GLAM_IMAGE_FILM (0x1)")
+        }
         let stored = StoredImage(width: width, height: height, values: values,
                                  isMonochrome1: photometric == Int32(GLAM_MONOCHROME1.rawValue))
-        return (stored, laterality)
+        return (stored, laterality, image.flags & GLAM_IMAGE_FILM != 0)
     }
 }
 
 @_cdecl("glam_image_init")
-public func glam_image_init(_ image: UnsafeMutablePointer<glam_image>?) {
-    guard let image else { return }
-    image.pointee = glam_image(struct_size: MemoryLayout<glam_image>.size, pixels: nil, pixel_type: 0, width: 0, height: 0,
-                               row_stride: 0, bits_stored: 0, photometric: Int32(GLAM_MONOCHROME2.rawValue),
-                               laterality: 0, view: 0)
+public func glam_image_init(_ image: UnsafeMutablePointer<glam_image>?, _ structSize: Int) {
+    let defaults = glam_image(struct_size: structSize, pixels: nil, pixel_type: 0, width: 0, height: 0,
+                              row_stride: 0, bits_stored: 0, photometric: Int32(GLAM_MONOCHROME2.rawValue),
+                              laterality: 0, view: 0, flags: 0)
+    initializePrefix(image, with: defaults, structSize: structSize)
+}
+
+/// Writes the part of `defaults` that fits in the host's `structSize` bytes and zeroes the rest.
+func initializePrefix<Struct>(_ pointer: UnsafeMutablePointer<Struct>?, with defaults: Struct, structSize: Int) {
+    guard let pointer, structSize >= MemoryLayout<Int>.size else { return }
+    let raw = UnsafeMutableRawPointer(pointer)
+    raw.initializeMemory(as: UInt8.self, repeating: 0, count: structSize)
+    withUnsafeBytes(of: defaults) { bytes in
+        guard let base = bytes.baseAddress else { return }
+        raw.copyMemory(from: base, byteCount: min(structSize, bytes.count))
+    }
 }

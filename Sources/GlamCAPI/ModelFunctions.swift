@@ -6,9 +6,8 @@ import GlamPipeline
 import GlamRuntime
 
 @_cdecl("glam_model_options_init")
-public func glam_model_options_init(_ options: UnsafeMutablePointer<glam_model_options>?) {
-    guard let options else { return }
-    options.pointee = glam_model_options(struct_size: MemoryLayout<glam_model_options>.size, thread_count: 0)
+public func glam_model_options_init(_ options: UnsafeMutablePointer<glam_model_options>?, _ structSize: Int) {
+    initializePrefix(options, with: glam_model_options(struct_size: structSize, thread_count: 0), structSize: structSize)
 }
 
 @_cdecl("glam_model_open")

@@ -28,7 +28,8 @@ public func glam_encode_pair(_ model: OpaquePointer?, _ cc: UnsafePointer<glam_i
         guard ccImage.laterality == mloImage.laterality else {
             throw ABIError.invalidArgument("cc and mlo have different laterality; pass two views of one breast")
         }
-        let pair = try resolved.encode(cc: ccImage.image, mlo: mloImage.image, laterality: ccImage.laterality)
+        let pair = try resolved.encode(cc: ccImage.image, mlo: mloImage.image, laterality: ccImage.laterality,
+                                       ccIsFilm: ccImage.isFilm, mloIsFilm: mloImage.isFilm)
         outPair.pointee = Handles.pairs.register(pair)
     }
 }
@@ -63,13 +64,13 @@ public func glam_pair_patch_tokens(_ pair: OpaquePointer?, _ view: glam_view, _ 
 
 @_cdecl("glam_pair_model_input")
 public func glam_pair_model_input(_ pair: OpaquePointer?, _ view: glam_view, _ outValues: UnsafeMutablePointer<UnsafePointer<Float>?>?,
-                                  _ outSize: UnsafeMutablePointer<Int>?) -> glam_status {
+                                  _ outSide: UnsafeMutablePointer<Int>?) -> glam_status {
     withStatus("glam_pair_model_input") {
         let resolved = try Handles.pairs.resolve(pair)
         let encoding = resolved.encoding(try mammographyView(view))
-        guard let outSize else { throw ABIError.invalidArgument("out_size is NULL") }
+        guard let outSide else { throw ABIError.invalidArgument("out_side is NULL") }
         try expose(encoding.preprocessed.input, outValues, name: "out_values")
-        outSize.pointee = resolved.geometry.imageSize
+        outSide.pointee = resolved.geometry.imageSize
     }
 }
 

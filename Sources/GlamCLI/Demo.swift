@@ -7,11 +7,12 @@ import GlamRuntime
 enum DemoCommand {
     static let usage = """
     usage: glam demo [--bundle DIR] [--cc CC.png] [--mlo MLO.png] [--laterality L|R]
-                     [--point X,Y] [--threads N] [--output-dir DIR]
+                     [--point X,Y] [--threads N] [--output-dir DIR] [--film 1]
     Encodes the pair with GLAM's preprocessing, aligns it, and writes to DIR (default demo-output):
       overlay.png   both originals with the region grid, the CC point and the MLO heatmap
       *.npy         embeddings, patch tokens, model inputs, attention, similarity, heatmap
     --point is a CC point in original pixels (default: the centre of CC region row 4, column 2).
+    --film marks digitised films: labels and film-border strips are removed before cropping.
     """
 
     static func run(_ arguments: Arguments) throws {
@@ -38,10 +39,7 @@ enum DemoCommand {
 
         let ccImage = try timed("decode CC PNG") { try storedImage(ccPath) }
         let mloImage = try timed("decode MLO PNG") { try storedImage(mloPath) }
-        var options = PreprocessOptions()
-        options.imageSize = model.geometry.imageSize
-        options.pixelMean = model.geometry.pixelMean[0]
-        options.pixelStd = model.geometry.pixelStd[0]
+        let options = model.preprocessOptions(isFilm: arguments.options["film"] != nil)
         let ccView = try timed("preprocess CC") { try Preprocessor.preprocess(ccImage, laterality: laterality, view: .cc, options: options) }
         let mloView = try timed("preprocess MLO") { try Preprocessor.preprocess(mloImage, laterality: laterality, view: .mlo, options: options) }
         let pair = try timed("encode pair (batch of 2)") { try model.encode(cc: ccView, mlo: mloView) }

@@ -86,15 +86,24 @@ public final class GlamModel: @unchecked Sendable {
         }
     }
 
-    /// Preprocesses both views, runs the encoder on them as one batch of two, and returns the results.
-    public func encode(cc: StoredImage, mlo: StoredImage, laterality: Laterality) throws -> EncodedPair {
+    /// The preprocessing options this bundle's encoder expects.
+    public func preprocessOptions(isFilm: Bool = false) -> PreprocessOptions {
         var options = PreprocessOptions()
         options.imageSize = geometry.imageSize
         options.pixelMean = geometry.pixelMean[0]
         options.pixelStd = geometry.pixelStd[0]
+        options.removeFilmArtifacts = isFilm
+        return options
+    }
 
-        let ccView = try Preprocessor.preprocess(cc, laterality: laterality, view: .cc, options: options)
-        let mloView = try Preprocessor.preprocess(mlo, laterality: laterality, view: .mlo, options: options)
+    /// Preprocesses both views, runs the encoder on them as one batch of two, and returns the results.
+    ///
+    /// `ccIsFilm` and `mloIsFilm` mark digitised films, whose labels and border strips are removed
+    /// beyond what GLAM's own preprocessing does.
+    public func encode(cc: StoredImage, mlo: StoredImage, laterality: Laterality,
+                       ccIsFilm: Bool = false, mloIsFilm: Bool = false) throws -> EncodedPair {
+        let ccView = try Preprocessor.preprocess(cc, laterality: laterality, view: .cc, options: preprocessOptions(isFilm: ccIsFilm))
+        let mloView = try Preprocessor.preprocess(mlo, laterality: laterality, view: .mlo, options: preprocessOptions(isFilm: mloIsFilm))
         return try encode(cc: ccView, mlo: mloView)
     }
 

@@ -71,7 +71,7 @@ static int read_png(const char *path, gray8 *out) {
 }
 
 static void describe(glam_image *image, const gray8 *source, int view) {
-    glam_image_init(image);
+    glam_image_init(image, sizeof *image);
     image->pixels = source->pixels;
     image->pixel_type = GLAM_PIXEL_UINT8;
     image->width = source->width;
@@ -126,6 +126,17 @@ int main(int argc, char **argv) {
         return 2;
     }
 
+    /* An older host's shorter struct: init must write only the bytes it was given. */
+    unsigned char sentinel[sizeof(glam_image) + 8];
+    memset(sentinel, 0xAB, sizeof sentinel);
+    glam_image_init((glam_image *)sentinel, 40);
+    expect_true("image init writes struct_size", ((glam_image *)sentinel)->struct_size == 40);
+    expect_true("image init stays within struct_size", sentinel[40] == 0xAB && sentinel[sizeof(glam_image)] == 0xAB);
+    glam_image_init(NULL, sizeof(glam_image));
+    memset(sentinel, 0xAB, sizeof sentinel);
+    glam_image_init((glam_image *)sentinel, 2);
+    expect_true("image init ignores a size below the first field", sentinel[0] == 0xAB && sentinel[1] == 0xAB);
+
     expect_true("version string matches header", strcmp(glam_version(), GLAM_VERSION_STRING) == 0);
     expect_true("version number matches header", glam_version_number() == GLAM_VERSION_NUMBER);
     expect_true("status name", strcmp(glam_status_name(GLAM_ERROR_INVALID_HANDLE), "GLAM_ERROR_INVALID_HANDLE") == 0);
@@ -138,15 +149,15 @@ int main(int argc, char **argv) {
     expect_status("open missing folder", glam_model_open("/nonexistent/bundle", NULL, &model), GLAM_ERROR_IO, "/nonexistent/bundle");
     expect_true("out_model untouched on failure", model == NULL);
     glam_model_options options;
-    glam_model_options_init(&options);
+    glam_model_options_init(&options, sizeof options);
     options.struct_size = 3;
     expect_status("open bad options size", glam_model_open(bundle, &options, &model), GLAM_ERROR_INVALID_ARGUMENT, "struct_size");
-    glam_model_options_init(&options);
+    glam_model_options_init(&options, sizeof options);
     options.thread_count = -4;
     expect_status("open negative threads", glam_model_open(bundle, &options, &model), GLAM_ERROR_INVALID_ARGUMENT, "thread_count");
     expect_status("open folder without metadata", glam_model_open("Tests/Fixtures/malformed", NULL, &model), GLAM_ERROR_IO, "encoder.onnx");
 
-    glam_model_options_init(&options);
+    glam_model_options_init(&options, sizeof options);
     options.thread_count = 2;
     expect_status("open demo bundle", glam_model_open(bundle, &options, &model), GLAM_OK, NULL);
     if (model == NULL) {
@@ -191,6 +202,8 @@ int main(int argc, char **argv) {
     expect_status("views swapped", glam_encode_pair(model, &mlo, &cc, &pair), GLAM_ERROR_INVALID_ARGUMENT, "view");
     bad = cc; bad.laterality = GLAM_LATERALITY_RIGHT;
     expect_status("lateralities differ", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "laterality");
+    bad = cc; bad.flags = 0x80;
+    expect_status("unknown flag", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "flags 0x80");
     bad = cc; bad.bits_stored = 9;
     expect_status("bits_stored too wide", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "bits_stored");
 
@@ -205,7 +218,13 @@ int main(int argc, char **argv) {
     expect_status("all-zero image", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_IMAGE, NULL);
     expect_true("out_pair untouched on failure", pair == NULL);
 
-    /* The happy path. */
+    /* The happy path, once with the film flag (which changes little on digital images). */
+    glam_image film_cc = cc, film_mlo = mlo;
+    film_cc.flags = GLAM_IMAGE_FILM;
+    film_mlo.flags = GLAM_IMAGE_FILM;
+    expect_status("encode with film flag", glam_encode_pair(model, &film_cc, &film_mlo, &pair), GLAM_OK, NULL);
+    glam_pair_free(pair);
+    pair = NULL;
     expect_status("encode real pair", glam_encode_pair(model, &cc, &mlo, &pair), GLAM_OK, NULL);
     const float *values = NULL;
     size_t count = 0;

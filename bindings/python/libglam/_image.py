@@ -20,6 +20,9 @@ _PIXEL_TYPES = {
 
 _INT32_MAX = 2**31 - 1
 
+# GLAM_IMAGE_FILM in glam.h.
+IMAGE_FILM = 0x1
+
 LateralityLike = Union[str, Laterality]
 PhotometricLike = Union[str, Photometric]
 ViewLike = Union[str, View]
@@ -67,13 +70,16 @@ class Image:
 
     ``pixels`` is a 2-D numpy array of uint8, uint16 or float32, row 0 at the top.
     ``bits_stored`` is DICOM Bits Stored for integer pixels (0 means the full width of the
-    dtype). The view (CC or MLO) comes from the argument position in ``Model.encode_pair``.
+    dtype). ``film`` marks a digitised film, whose labels and border strips libglam removes
+    (GLAM_IMAGE_FILM). The view (CC or MLO) comes from the argument position in
+    ``Model.encode_pair``.
     """
 
     pixels: np.ndarray
     laterality: LateralityLike = "L"
     photometric: PhotometricLike = "MONOCHROME2"
     bits_stored: int = 0
+    film: bool = False
 
 
 class PreparedImage:
@@ -99,6 +105,7 @@ class PreparedImage:
         struct.photometric = parse_photometric(image.photometric)
         struct.laterality = parse_laterality(image.laterality)
         struct.view = view
+        struct.flags = IMAGE_FILM if image.film else 0
         self.struct = struct
 
 

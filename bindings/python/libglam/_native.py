@@ -93,6 +93,7 @@ class Image(ctypes.Structure):
         ("photometric", ctypes.c_int32),
         ("laterality", ctypes.c_int32),
         ("view", ctypes.c_int32),
+        ("flags", ctypes.c_uint32),
     ]
 
 
@@ -127,14 +128,14 @@ _SIGNATURES = {
     "glam_version_number": (ctypes.c_int32, []),
     "glam_last_error": (ctypes.c_char_p, []),
     "glam_status_name": (ctypes.c_char_p, [_c_status]),
-    "glam_model_options_init": (None, [ctypes.POINTER(ModelOptions)]),
+    "glam_model_options_init": (None, [ctypes.POINTER(ModelOptions), ctypes.c_size_t]),
     "glam_model_open": (
         _c_status,
         [ctypes.c_char_p, ctypes.POINTER(ModelOptions), ctypes.POINTER(ModelPointer)],
     ),
     "glam_model_close": (None, [ModelPointer]),
     "glam_model_get_info": (_c_status, [ModelPointer, ctypes.POINTER(ModelInfo)]),
-    "glam_image_init": (None, [ctypes.POINTER(Image)]),
+    "glam_image_init": (None, [ctypes.POINTER(Image), ctypes.c_size_t]),
     "glam_encode_pair": (
         _c_status,
         [ModelPointer, ctypes.POINTER(Image), ctypes.POINTER(Image), ctypes.POINTER(PairPointer)],

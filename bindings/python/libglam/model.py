@@ -132,18 +132,20 @@ class Model(_Handle):
         cc_photometric: PhotometricLike = "MONOCHROME2",
         bits_stored: int = 0,
         mlo_photometric: PhotometricLike | None = None,
+        film: bool = False,
     ) -> "Pair":
         """Preprocess and encode the CC and MLO views of one breast.
 
         cc and mlo are 2-D uint8, uint16 or float32 arrays, or ``Image`` objects that carry
         their own laterality, photometric interpretation and bits stored. For bare arrays
         ``laterality`` and ``bits_stored`` apply to both views, ``cc_photometric`` to the CC
-        view and ``mlo_photometric`` (default: the same as the CC) to the MLO view.
+        view and ``mlo_photometric`` (default: the same as the CC) to the MLO view. ``film``
+        marks both bare arrays as digitised films.
         """
         if mlo_photometric is None:
             mlo_photometric = cc_photometric
-        cc_image = _as_image(cc, laterality, cc_photometric, bits_stored)
-        mlo_image = _as_image(mlo, laterality, mlo_photometric, bits_stored)
+        cc_image = _as_image(cc, laterality, cc_photometric, bits_stored, film)
+        mlo_image = _as_image(mlo, laterality, mlo_photometric, bits_stored, film)
         prepared_cc = PreparedImage(cc_image, View.CC, "cc")
         prepared_mlo = PreparedImage(mlo_image, View.MLO, "mlo")
 
@@ -173,10 +175,10 @@ class Model(_Handle):
         return f"libglam.Model({self.path!r}, {state})"
 
 
-def _as_image(value: ImageLike, laterality, photometric, bits_stored) -> Image:
+def _as_image(value: ImageLike, laterality, photometric, bits_stored, film) -> Image:
     if isinstance(value, Image):
         return value
-    return Image(value, laterality=laterality, photometric=photometric, bits_stored=bits_stored)
+    return Image(value, laterality=laterality, photometric=photometric, bits_stored=bits_stored, film=film)
 
 
 class Pair(_Handle):
@@ -215,10 +217,9 @@ class Pair(_Handle):
     def model_input(self, view: ViewLike) -> np.ndarray:
         """Return the preprocessed model input of one view, shape (image_size, image_size), in [-1, 1]."""
         values = _native.FloatPointer()
-        size = ctypes.c_size_t()
-        check(LIB.glam_pair_model_input(self._live_pointer(), parse_view(view), ctypes.byref(values), ctypes.byref(size)))
-        # out_size is the side length, not the element count.
-        side = size.value
+        side_length = ctypes.c_size_t()
+        check(LIB.glam_pair_model_input(self._live_pointer(), parse_view(view), ctypes.byref(values), ctypes.byref(side_length)))
+        side = side_length.value
         return _copy_floats(values, side * side, (side, side))
 
     def map_point(self, view: ViewLike, x: float, y: float, to_input: bool = True) -> tuple[float, float]:

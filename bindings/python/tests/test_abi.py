@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 import libglam
-from libglam import _native
+from libglam import _image, _native
 
 from conftest import REPO_ROOT
 
@@ -36,8 +36,9 @@ int main(void) {
     OFFSET(glam_image, struct_size); OFFSET(glam_image, pixels); OFFSET(glam_image, pixel_type);
     OFFSET(glam_image, width); OFFSET(glam_image, height); OFFSET(glam_image, row_stride);
     OFFSET(glam_image, bits_stored); OFFSET(glam_image, photometric);
-    OFFSET(glam_image, laterality); OFFSET(glam_image, view);
+    OFFSET(glam_image, laterality); OFFSET(glam_image, view); OFFSET(glam_image, flags);
     SIZE(glam_status);
+    printf("GLAM_IMAGE_FILM %u\n", GLAM_IMAGE_FILM);
     printf("GLAM_VERSION_NUMBER %d\n", GLAM_VERSION_NUMBER);
     printf("GLAM_MAX_IMAGE_SIDE %d\n", GLAM_MAX_IMAGE_SIDE);
     printf("GLAM_MAX_IMAGE_PIXELS %d\n", GLAM_MAX_IMAGE_PIXELS);
@@ -87,6 +88,7 @@ def test_constants_match_header(c_layout):
     assert major * 10000 + minor * 100 + patch == c_layout["GLAM_VERSION_NUMBER"]
     assert libglam.MAX_IMAGE_SIDE == c_layout["GLAM_MAX_IMAGE_SIDE"]
     assert libglam.MAX_IMAGE_PIXELS == c_layout["GLAM_MAX_IMAGE_PIXELS"]
+    assert _image.IMAGE_FILM == c_layout["GLAM_IMAGE_FILM"]
 
 
 def test_every_header_function_declared():
@@ -110,7 +112,7 @@ def test_image_init_fills_defaults():
     # Oversized buffer, so a newer library writing a longer struct cannot corrupt memory.
     buffer = (ctypes.c_ubyte * 256)()
     image = _native.Image.from_buffer(buffer)
-    _native.LIB.glam_image_init(ctypes.byref(image))
+    _native.LIB.glam_image_init(ctypes.byref(image), ctypes.sizeof(_native.Image))
     assert image.struct_size == ctypes.sizeof(_native.Image)
     assert image.photometric == libglam.Photometric.MONOCHROME2
     assert image.pixels is None
@@ -120,6 +122,6 @@ def test_image_init_fills_defaults():
 def test_model_options_init_fills_defaults():
     buffer = (ctypes.c_ubyte * 64)(*([0xFF] * 64))
     options = _native.ModelOptions.from_buffer(buffer)
-    _native.LIB.glam_model_options_init(ctypes.byref(options))
+    _native.LIB.glam_model_options_init(ctypes.byref(options), ctypes.sizeof(_native.ModelOptions))
     assert options.struct_size == ctypes.sizeof(_native.ModelOptions)
     assert options.thread_count == 0

@@ -105,7 +105,12 @@ pub struct glam_image {
     pub photometric: i32,
     pub laterality: i32,
     pub view: i32,
+    /// A combination of `GLAM_IMAGE_*` flags.
+    pub flags: u32,
 }
+
+/// The image is a digitised film: labels and film-border strips are removed before cropping.
+pub const GLAM_IMAGE_FILM: u32 = 0x1;
 
 // Layouts on LP64 targets (x86_64 and aarch64 Linux), where size_t and pointers are 8 bytes.
 // tests/layout.rs checks every offset against a C compiler on the build machine.
@@ -113,7 +118,8 @@ pub struct glam_image {
 const _: () = {
     assert!(core::mem::size_of::<glam_model_options>() == 16);
     assert!(core::mem::size_of::<glam_model_info>() == 40);
-    assert!(core::mem::size_of::<glam_image>() == 56);
+    assert!(core::mem::size_of::<glam_image>() == 64);
+    assert!(core::mem::offset_of!(glam_image, flags) == 56);
     assert!(core::mem::offset_of!(glam_image, row_stride) == 32);
     assert!(core::mem::offset_of!(glam_image, view) == 52);
 };
@@ -125,7 +131,7 @@ unsafe extern "C" {
     pub fn glam_last_error() -> *const c_char;
     pub fn glam_status_name(status: glam_status) -> *const c_char;
 
-    pub fn glam_model_options_init(options: *mut glam_model_options);
+    pub fn glam_model_options_init(options: *mut glam_model_options, struct_size: usize);
     pub fn glam_model_open(
         bundle_path: *const c_char,
         options: *const glam_model_options,
@@ -134,7 +140,7 @@ unsafe extern "C" {
     pub fn glam_model_close(model: *mut glam_model);
     pub fn glam_model_get_info(model: *const glam_model, out_info: *mut glam_model_info) -> glam_status;
 
-    pub fn glam_image_init(image: *mut glam_image);
+    pub fn glam_image_init(image: *mut glam_image, struct_size: usize);
 
     pub fn glam_encode_pair(
         model: *mut glam_model,
@@ -160,7 +166,7 @@ unsafe extern "C" {
         pair: *const glam_pair,
         view: glam_view,
         out_values: *mut *const f32,
-        out_size: *mut usize,
+        out_side: *mut usize,
     ) -> glam_status;
     pub fn glam_pair_map_point(
         pair: *const glam_pair,

@@ -85,6 +85,7 @@ fn struct_layouts_match_c() {
     check!(c, "glam_image.photometric", offset_of!(glam_image, photometric));
     check!(c, "glam_image.laterality", offset_of!(glam_image, laterality));
     check!(c, "glam_image.view", offset_of!(glam_image, view));
+    check!(c, "glam_image.flags", offset_of!(glam_image, flags));
 
     check!(c, "glam_status", size_of::<glam_status>());
     check!(c, "glam_view", size_of::<glam_view>());
@@ -130,7 +131,7 @@ fn image_init_sets_struct_size() {
     // A zeroed buffer larger than the struct, so a newer library writing more cannot overrun.
     let mut buffer = [0u64; 32];
     let image = buffer.as_mut_ptr().cast::<glam_image>();
-    unsafe { glam_image_init(image) };
+    unsafe { glam_image_init(image, size_of::<glam_image>()) };
     let image = unsafe { &*image };
     assert_eq!(image.struct_size, size_of::<glam_image>());
     assert_eq!(image.photometric, GLAM_MONOCHROME2);

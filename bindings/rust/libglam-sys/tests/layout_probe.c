@@ -34,6 +34,7 @@ int main(void) {
     OFFSET(glam_image, photometric);
     OFFSET(glam_image, laterality);
     OFFSET(glam_image, view);
+    OFFSET(glam_image, flags);
 
     SIZE(glam_status);
     SIZE(glam_view);

@@ -86,6 +86,7 @@ pub struct Image<'a, P: Pixel> {
     bits_stored: u32,
     photometric: Photometric,
     laterality: Laterality,
+    film: bool,
 }
 
 impl<'a, P: Pixel> Image<'a, P> {
@@ -100,7 +101,15 @@ impl<'a, P: Pixel> Image<'a, P> {
             bits_stored: 0,
             photometric: Photometric::Monochrome2,
             laterality: Laterality::Left,
+            film: false,
         }
+    }
+
+    /// Marks a digitised film: libglam then removes labels and film-border strips before
+    /// cropping (`GLAM_IMAGE_FILM`).
+    pub fn film(mut self, film: bool) -> Self {
+        self.film = film;
+        self
     }
 
     pub fn laterality(mut self, laterality: Laterality) -> Self {
@@ -182,6 +191,7 @@ impl<'a, P: Pixel> Image<'a, P> {
             photometric: self.photometric.to_raw(),
             laterality: self.laterality.to_raw(),
             view: view.to_raw(),
+            flags: if self.film { sys::GLAM_IMAGE_FILM } else { 0 },
         })
     }
 }
