@@ -6,7 +6,7 @@ import GlamRuntime
 /// `glam`: inspect, run and check ONNX models with libglam's runtime.
 let usage = """
 usage:
-  glam inspect MODEL.onnx
+  glam inspect MODEL.onnx [--plan 1 [--shape NAME=D0xD1x...]]
   glam run MODEL.onnx --input NAME=FILE.pb [--input ...] --output-dir DIR [--threads N]
   glam check MODEL.onnx DIR [--atol X] [--rtol Y] [--threads N]
   glam conformance [NODE_TEST_DIR] [--verbose 1]
@@ -14,7 +14,8 @@ usage:
   glam demo [--bundle DIR] [--cc CC.png] [--mlo MLO.png] [--point X,Y] [--output-dir DIR]
 
 inspect  prints the IR version, opsets, inputs and outputs, operator histogram,
-         metadata_props and any unsupported operators.
+         metadata_props and any unsupported operators; with --plan, the compiled plan
+         (fused kernels, output shapes @ arena offsets, FLOPs per step).
 run      feeds TensorProto .pb files to the named inputs and writes each output
          to DIR/NAME.pb.
 check    runs every test_data_set_* in DIR (ONNX backend-test layout) and compares
@@ -98,6 +99,31 @@ func inspect(_ arguments: Arguments) throws {
     let unsupported = model.unsupportedOperators
     print("unsupported operators: \(unsupported.isEmpty ? "none" : String(unsupported.count))")
     for item in unsupported { print("  \(item)") }
+
+    if arguments.options["plan"] != nil {
+        try printPlan(model, arguments)
+    }
+}
+
+/// Prints the compiled plan: fused kernels, arena offsets and FLOPs per step.
+func printPlan(_ model: Model, _ arguments: Arguments) throws {
+    var shapes: [String: [Int]] = [:]
+    for binding in arguments.options["shape"] ?? [] {
+        let parts = binding.split(separator: "=")
+        guard parts.count == 2 else { fail("--shape '\(binding)' must be NAME=D0xD1x...") }
+        shapes[String(parts[0])] = parts[1].split(separator: "x").compactMap { Int($0) }
+    }
+    let plan = try Plan(model: model, inputShapes: shapes)
+    let summaries = plan.stepSummaries
+    let total = summaries.reduce(0) { $0 + $1.flops }
+    print("plan: \(summaries.count) steps, \(plan.foldedNodeCount) nodes folded at plan time, arena \(plan.arenaByteCount) bytes, \(total) FLOPs per run")
+    for (index, step) in summaries.enumerated() {
+        let name = step.domain.isEmpty ? step.opType : "\(step.domain):\(step.opType)"
+        let outputs = zip(step.outputShapes, step.outputOffsets).map { shape, offset in
+            "\(shape)@\(offset.map(String.init) ?? "-")"
+        }.joined(separator: " ")
+        print("  \(index) \(name) -> \(outputs) flops \(step.flops)")
+    }
 }
 
 func runModel(_ arguments: Arguments) throws {

@@ -11,6 +11,8 @@ public final class TensorBuffer: @unchecked Sendable {
     public let byteCount: Int
     /// The elements of a STRING tensor, as raw bytes; empty for every other type.
     public var strings: [[UInt8]] = []
+    /// The arena this buffer is a slice of; nil when the buffer owns its memory.
+    private let parent: TensorBuffer?
 
     /// Allocates `byteCount` zeroed bytes, or throws when the system cannot provide them.
     public init(byteCount: Int) throws {
@@ -22,10 +24,20 @@ public final class TensorBuffer: @unchecked Sendable {
         memset(memory, 0, size)
         self.pointer = memory
         self.byteCount = byteCount
+        self.parent = nil
+    }
+
+    /// A view of `byteCount` bytes at `offset` inside `arena`, which it keeps alive.
+    init(slice arena: TensorBuffer, offset: Int, byteCount: Int) {
+        self.pointer = arena.pointer + offset
+        self.byteCount = byteCount
+        self.parent = arena
     }
 
     deinit {
-        free(pointer)
+        if parent == nil {
+            free(pointer)
+        }
     }
 }
 

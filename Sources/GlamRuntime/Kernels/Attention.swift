@@ -39,6 +39,8 @@ final class AttentionOperator: Operator {
         return [TensorType(.float, [batch, tokens, heads * headDim])]
     }
 
+    var flops: Int { 4 * batch * heads * tokens * tokens * headDim }
+
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         let x = try inputs.at(0).pointer(as: Float.self)
         let y = outputs[0].pointer(as: Float.self)

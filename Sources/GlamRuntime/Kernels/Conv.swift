@@ -92,6 +92,11 @@ final class ConvOperator: Operator {
         return [TensorType(x.type.dataType, [g.batch, g.filters, g.outputHeight, g.outputWidth])]
     }
 
+    var flops: Int {
+        let g = geometry
+        return 2 * g.batch * g.filters * g.outputHeight * g.outputWidth * (g.channels / max(g.group, 1)) * g.kernelHeight * g.kernelWidth
+    }
+
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         if outputs[0].dataType == .float {
             try convolve(Float.self, inputs, outputs[0])

@@ -42,6 +42,8 @@ final class GemmOperator: Operator {
         return [TensorType(a.type.dataType, [m, n])]
     }
 
+    var flops: Int { 2 * m * n * k }
+
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         let a = try inputs.at(0)
         if a.dataType == .float {

@@ -40,6 +40,8 @@ final class MatMulOperator: Operator {
         return [TensorType(a.type.dataType, outputShape)]
     }
 
+    var flops: Int { 2 * batchShape.reduce(1, *) * m * n * k }
+
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         let a = try inputs.at(0)
         let b = try inputs.at(1)

@@ -18,10 +18,15 @@ protocol Operator: AnyObject {
     /// True when the outputs follow from the input shapes alone (Shape), so the planner can
     /// fold the node even though its input values are only known at run time.
     var dependsOnlyOnShapes: Bool { get }
+
+    /// Floating-point operations of one run, counting a multiply-add as two; 0 where the
+    /// operator does no arithmetic worth counting.
+    var flops: Int { get }
 }
 
 extension Operator {
     var dependsOnlyOnShapes: Bool { false }
+    var flops: Int { 0 }
 }
 
 /// Reads node attributes with the type checks and defaults that ONNX specifies.

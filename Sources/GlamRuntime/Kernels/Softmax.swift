@@ -49,6 +49,14 @@ final class SoftmaxOperator: Operator {
     }
 
     private func normalize(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        if inner == 1 {
+            // Contiguous rows: the vectorised kernel, in place on the output.
+            y.update(from: x, count: outer * length)
+            for row in 0..<outer {
+                VectorMath.softmaxRow(y + row * length, length: length)
+            }
+            return
+        }
         for block in 0..<outer {
             for lane in 0..<inner {
                 let base = block * length * inner + lane

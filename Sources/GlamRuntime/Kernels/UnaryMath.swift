@@ -50,6 +50,10 @@ final class UnaryMathOperator: Operator {
     }
 
     private func runFloat(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+        if kind == .erf || kind == .gelu {
+            VectorMath.apply(kind == .erf ? .erf : .gelu, x, y, count: count)
+            return
+        }
         switch kind {
         case .sqrt: for index in 0..<count { y[index] = sqrtf(x[index]) }
         case .erf: for index in 0..<count { y[index] = erff(x[index]) }

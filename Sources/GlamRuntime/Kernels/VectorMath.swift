@@ -5,7 +5,8 @@
 ///
 /// `exp` reduces x = k·ln2 + r with |r| ≤ ln2/2 and evaluates a degree-7 Taylor polynomial for
 /// e^r (truncation error below 3e-8 relative), then scales by 2^k through the exponent bits.
-/// `erf` uses Abramowitz and Stegun's formula 7.1.26 (absolute error below 1.5e-7).
+/// `erf` uses Abramowitz and Stegun's formula 7.1.26 (absolute error below 1.5e-7) for
+/// |x| ≥ 0.5 and its Maclaurin series below.
 enum VectorMath {
     typealias Vector = SIMD8<Float>
 
@@ -39,8 +40,46 @@ enum VectorMath {
         p = p * t - 0.284496736
         p = p * t + 0.254829592
         p = p * t
-        let magnitude = Vector(repeating: 1) - p * VectorMath.exp(-(a * a))
+        var magnitude = Vector(repeating: 1) - p * VectorMath.exp(-(a * a))
+
+        // Near 0 the formula above cancels to an absolute, not relative, error; the Maclaurin
+        // series up to x⁹ is accurate to 1e-7 relative there.
+        let small = a .< 0.5
+        if any(small) {
+            let square = a * a
+            var series = Vector(repeating: 1.0 / 216)
+            series = series * (-square) + 1.0 / 42
+            series = series * (-square) + 0.1
+            series = series * (-square) + 1.0 / 3
+            series = series * (-square) + 1
+            series = series * a * 1.12837916709551257
+            magnitude.replace(with: series, where: small)
+        }
         return magnitude.replacing(with: -magnitude, where: negative)
+    }
+
+    enum Function {
+        case erf
+        /// x · Φ(x) with the exact (erf) normal CDF.
+        case gelu
+    }
+
+    /// Applies `function` to `count` values; `output` may equal `input`.
+    static func apply(_ function: Function, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+        let lanes = Vector.scalarCount
+        var index = 0
+        while index + lanes <= count {
+            let x = load(input + index)
+            store(function == .erf ? erf(x) : 0.5 * x * (1 + erf(x * 0.70710678118654752)), output + index)
+            index += lanes
+        }
+        if index < count {
+            // The tail goes through one padded vector so it gets the same rounding as the rest.
+            var tail = Vector()
+            for lane in 0..<(count - index) { tail[lane] = input[index + lane] }
+            let result = function == .erf ? erf(tail) : 0.5 * tail * (1 + erf(tail * 0.70710678118654752))
+            for lane in 0..<(count - index) { output[index + lane] = result[lane] }
+        }
     }
 
     /// Replaces each row of `values` (length `length`) by its softmax, in place.

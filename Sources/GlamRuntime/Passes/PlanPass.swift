@@ -38,7 +38,7 @@ protocol PlanPass {
 
 /// The passes the plan compiler runs, in order.
 enum PlanPasses {
-    static let all: [PlanPass.Type] = [AttentionFusion.self]
+    static let all: [PlanPass.Type] = [AttentionFusion.self, GeluFusion.self, LinearFusion.self]
 
     static func run(_ graph: inout PlanGraph) throws {
         for pass in all {

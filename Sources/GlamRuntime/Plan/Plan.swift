@@ -39,12 +39,16 @@ public final class Plan: @unchecked Sendable {
     let values: [Tensor]
     /// The number of nodes that were folded at plan time.
     public let foldedNodeCount: Int
-    /// Bytes of the buffers that run-time intermediate values share.
+    /// Bytes of the arena that run-time intermediate values share.
     public let arenaByteCount: Int
+    /// Arena offset of each intermediate value, by slot.
+    let arenaOffsets: [Int: Int]
 
     private let lock = Mutex()
 
-    init(inputs: [Input], outputs: [Output], steps: [Step], values: [Tensor], foldedNodeCount: Int, arenaByteCount: Int) {
+    init(inputs: [Input], outputs: [Output], steps: [Step], values: [Tensor], foldedNodeCount: Int, arenaByteCount: Int,
+         arenaOffsets: [Int: Int]) {
+        self.arenaOffsets = arenaOffsets
         self.inputs = inputs
         self.outputs = outputs
         self.steps = steps
@@ -63,7 +67,28 @@ public final class Plan: @unchecked Sendable {
         var builder = PlanBuilder(model: model, binding: binding)
         let built = try builder.build()
         self.init(inputs: built.inputs, outputs: built.outputs, steps: built.steps, values: built.values,
-                  foldedNodeCount: built.foldedNodeCount, arenaByteCount: built.arenaByteCount)
+                  foldedNodeCount: built.foldedNodeCount, arenaByteCount: built.arenaByteCount,
+                  arenaOffsets: built.arenaOffsets)
+    }
+
+    /// One run-time step as `glam inspect --plan` prints it.
+    public struct StepSummary: Sendable {
+        public let opType: String
+        public let domain: String
+        public let outputShapes: [[Int]]
+        /// Arena offset of each output, or nil for values outside the arena (graph inputs, strings).
+        public let outputOffsets: [Int?]
+        public let flops: Int
+    }
+
+    /// The compiled steps, in execution order.
+    public var stepSummaries: [StepSummary] {
+        steps.map { step in
+            StepSummary(opType: step.node.opType, domain: step.node.domain,
+                        outputShapes: step.outputs.map { values[$0].shape },
+                        outputOffsets: step.outputs.map { arenaOffsets[$0] },
+                        flops: step.kernel.flops)
+        }
     }
 
     /// The op type of each run-time step, in execution order.

@@ -26,6 +26,7 @@ struct PlanBuilder {
         var values: [Tensor]
         var foldedNodeCount: Int
         var arenaByteCount: Int
+        var arenaOffsets: [Int: Int]
     }
 
     mutating func build() throws -> Result {
@@ -86,7 +87,7 @@ struct PlanBuilder {
             return try Tensor(dataType: types[slot].dataType, shape: types[slot].shape, buffer: buffer)
         }
         return Result(inputs: inputs, outputs: outputs, steps: steps, values: bound, foldedNodeCount: folded,
-                      arenaByteCount: memory.byteCount)
+                      arenaByteCount: memory.byteCount, arenaOffsets: memory.offsets)
     }
 
     private mutating func addValue(_ name: String, _ tensor: Tensor?, type: TensorType? = nil, constant: Bool) -> Int {

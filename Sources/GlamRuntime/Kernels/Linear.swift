@@ -1,0 +1,83 @@
+/// A fused linear layer: `y = x · W + b`, optionally scaled per output column and added to a
+/// residual: `y = r + (x · W + b) ⊙ γ`, as `LinearFusion` builds it from MatMul, Add, Mul, Add.
+///
+/// γ is folded into W and b when the plan is built (W·diag(γ), b ⊙ γ), so a run is one pass
+/// that writes `r + b′` (or `b′`) into every output row followed by one GEMM accumulating into it.
+final class LinearOperator: Operator {
+    private let label: String
+    private let weights: [Float]
+    private let bias: [Float]
+    private let inputWidth: Int
+    private let outputWidth: Int
+    private let hasResidual: Bool
+    private var rows = 0
+
+    /// `weights` is K × N row-major, `bias` and `scale` have N values.
+    init(label: String, weights: Tensor, bias: Tensor, scale: Tensor?, hasResidual: Bool) throws {
+        guard weights.rank == 2, weights.dataType == .float, bias.dataType == .float, bias.count == weights.shape[1] else {
+            throw GlamError.invalidModel("\(label): linear fusion needs FLOAT weights [K, N] and a bias of N values")
+        }
+        let (k, n) = (weights.shape[0], weights.shape[1])
+        var w = weights.values(as: Float.self)
+        var b = bias.values(as: Float.self)
+        if let scale {
+            guard scale.count == n, scale.dataType == .float else {
+                throw GlamError.invalidModel("\(label): the scale must have \(n) FLOAT values")
+            }
+            let gamma = scale.values(as: Float.self)
+            for row in 0..<k {
+                for column in 0..<n { w[row * n + column] *= gamma[column] }
+            }
+            for column in 0..<n { b[column] *= gamma[column] }
+        }
+        self.label = label
+        self.weights = w
+        self.bias = b
+        self.inputWidth = k
+        self.outputWidth = n
+        self.hasResidual = hasResidual
+    }
+
+    func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
+        guard let input = inputs.first ?? nil, input.type.dataType == .float, input.type.shape.last == inputWidth else {
+            throw GlamError.invalidModel("\(label): the input must be FLOAT [..., \(inputWidth)]")
+        }
+        var shape = input.type.shape
+        shape[shape.count - 1] = outputWidth
+        if hasResidual {
+            guard inputs.count == 2, let residual = inputs[1], residual.type == TensorType(.float, shape) else {
+                throw GlamError.invalidModel("\(label): the residual must be FLOAT \(shape)")
+            }
+        }
+        rows = input.type.shape.dropLast().reduce(1, *)
+        return [TensorType(.float, shape)]
+    }
+
+    var flops: Int { 2 * rows * inputWidth * outputWidth }
+
+    func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
+        let x = try inputs.at(0).pointer(as: Float.self)
+        let y = outputs[0].pointer(as: Float.self)
+        let n = outputWidth
+        try bias.withUnsafeBufferPointer { b in
+            guard let bias = b.baseAddress else { return }
+            if hasResidual {
+                let r = try inputs.at(1).pointer(as: Float.self)
+                for row in 0..<rows {
+                    let out = y + row * n
+                    let residual = r + row * n
+                    for column in 0..<n { out[column] = residual[column] + bias[column] }
+                }
+            } else {
+                for row in 0..<rows {
+                    (y + row * n).update(from: bias, count: n)
+                }
+            }
+        }
+        try weights.withUnsafeBufferPointer { w in
+            guard let base = w.baseAddress else { return }
+            try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: n, k: inputWidth,
+                          alpha: 1, a: x, lda: inputWidth, b: base, ldb: n, beta: 1, c: y, ldc: n)
+        }
+    }
+}
