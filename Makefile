@@ -20,7 +20,7 @@ build: deps
 	swift build $(SWIFT_RELEASE)
 
 # libglam.so with the Swift runtime linked in statically, so a C host needs only this file and
-# Debian's libopenblas, libonnx and libprotobuf. Built in its own scratch folder because
+# Debian's libopenblas, libdnnl, libonnx and libprotobuf. Built in its own scratch folder because
 # -static-stdlib changes every module's compile flags.
 lib: deps
 	swift build -c release --scratch-path .build/shared --product GlamC \

@@ -21,7 +21,7 @@
  *     glam_alignment *alignment = NULL;
  *     if (glam_encode_pair(model, &cc, &mlo, &pair) == GLAM_OK &&
  *         glam_align(model, pair, &alignment) == GLAM_OK) {
- *         glam_alignment_heatmap(alignment, GLAM_VIEW_CC, x, y, heat, w, h, NULL);
+ *         glam_alignment_heatmap(alignment, GLAM_VIEW_CC, x, y, heat, w, h, NULL, NULL);
  *     }
  *     glam_alignment_free(alignment);
  *     glam_pair_free(pair);

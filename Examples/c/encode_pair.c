@@ -4,8 +4,8 @@
  *   encode_pair BUNDLE CC.png MLO.png [L|R] [X Y]
  *
  * The PNGs are decoded with libpng (8- or 16-bit grayscale). X Y is a point on the CC in
- * original pixels (default: the middle of the image); the program prints the MLO region that
- * receives most of that point's attention.
+ * original pixels (default: a quarter of the width in, half the height down). The program
+ * prints the MLO region that receives most of that point's attention.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <glam.h>

@@ -11,6 +11,7 @@ enum BenchCommand {
 
     static func run(_ arguments: Arguments) throws {
         guard let path = arguments.positional.first else { throw CLIError(usage) }
+        arguments.requireOnly(["shape", "warmup", "repeat", "threads", "gemm", "profile"], usage: usage)
         arguments.applyThreads()
         if let backend = arguments.options["gemm"]?.last {
             guard let chosen = Threading.GEMMBackend(rawValue: backend) else {

@@ -13,9 +13,15 @@ enum DemoCommand {
       *.npy         embeddings, patch tokens, model inputs, attention, similarity, heatmap
     --point is a CC point in original pixels (default: the centre of CC region row 4, column 2).
     --film marks digitised films: labels and film-border strips are removed before cropping.
+    Crops in the report are in the 1024-pixel (long side) cache GLAM works in; mlo_heatmap.npy
+    has the picture's scale, one cell per drawn MLO pixel.
     """
 
     static func run(_ arguments: Arguments) throws {
+        arguments.requireOnly(["bundle", "cc", "mlo", "laterality", "point", "threads", "output-dir", "film"], usage: usage)
+        guard (arguments.options["cc"] == nil) == (arguments.options["mlo"] == nil) else {
+            throw CLIError("--cc and --mlo go together: pass both views of one breast, or neither for the NYU pair")
+        }
         let bundle = arguments.options["bundle"]?.last ?? "models/glam-demo-opset18"
         let ccPath = arguments.options["cc"]?.last ?? "Tests/Fixtures/mammograms/nyu/L-CC.png"
         let mloPath = arguments.options["mlo"]?.last ?? "Tests/Fixtures/mammograms/nyu/L-MLO.png"
@@ -61,6 +67,7 @@ enum DemoCommand {
         let g = model.geometry
         print("CC  \(ccPath): \(ccImage.width)×\(ccImage.height) → input \(g.imageSize)×\(g.imageSize)\(describe(ccView.report))")
         print("MLO \(mloPath): \(mloImage.width)×\(mloImage.height) → input \(g.imageSize)×\(g.imageSize)\(describe(mloView.report))")
+        print("(crop boxes are x0, y0, x1, y1 in the 1024-pixel cache frame)")
         print("embedding: \(g.embedDim) values per view; norms CC \(format(norm(pair.cc.embedding))), MLO \(format(norm(pair.mlo.embedding))); cosine CC·MLO \(format(dot(pair.cc.embedding, pair.mlo.embedding)))")
         print("patch tokens: \(g.grid)×\(g.grid)×\(g.featureDim) per view; regions \(g.regions)×\(g.regions)×\(g.featureDim)")
         let weights = alignment.attentionRow(from: .cc, row: picture.region.row, column: picture.region.column)

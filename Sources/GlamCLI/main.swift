@@ -53,6 +53,13 @@ struct Arguments {
         }
     }
 
+    /// Exits with the usage text when an option outside `allowed` was given.
+    func requireOnly(_ allowed: Set<String>, usage: String) {
+        for name in options.keys.sorted() where !allowed.contains(name) && name != "help" {
+            fail("unknown option --\(name)\n\(usage)")
+        }
+    }
+
     func double(_ name: String, default value: Double) -> Double {
         guard let text = options[name]?.last else { return value }
         guard let parsed = Double(text), parsed >= 0 else { fail("--\(name) '\(text)' is not a non-negative number") }
@@ -192,6 +199,9 @@ func conformance(_ arguments: Arguments) throws -> Bool {
     print("skipped: \(counts.skipped) for an unsupported operator, \(counts.valueType) for a sequence or optional value")
     return counts.failed == 0
 }
+
+// Line-buffered stdout keeps the report and any error message in order when both go to one file.
+setvbuf(stdout, nil, _IOLBF, 0)
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 2 else {

@@ -14,13 +14,12 @@ enum AttentionFusion: PlanPass {
     static let name = "attention-fusion"
 
     static func apply(to graph: inout PlanGraph) throws {
-        let producer = graph.producers()
-        let consumers = graph.consumers()
+        let index = StepIndex(graph)
         var removed = Set<Int>()
         var replacements: [Int: Plan.Step] = [:]
 
-        for (index, step) in graph.steps.enumerated() where step.node.opType == "Softmax" {
-            guard let match = Matcher(graph: graph, producer: producer, consumers: consumers).match(softmax: index),
+        for (position, step) in graph.steps.enumerated() where step.node.opType == "Softmax" {
+            guard let match = Matcher(index: index).match(softmax: position),
                   removed.isDisjoint(with: match.steps) else { continue }
             let kernel = AttentionOperator(label: "attention at \(step.node.label)", heads: match.heads,
                                            headDim: match.headDim, scale: match.scale)
@@ -32,16 +31,7 @@ enum AttentionFusion: PlanPass {
             removed.formUnion(match.steps)
         }
 
-        guard !replacements.isEmpty else { return }
-        var rewritten: [Plan.Step] = []
-        for (index, step) in graph.steps.enumerated() {
-            if let replacement = replacements[index] {
-                rewritten.append(replacement)
-            } else if !removed.contains(index) {
-                rewritten.append(step)
-            }
-        }
-        graph.steps = rewritten
+        graph.steps = rewriteSteps(graph.steps, replacing: replacements, removing: removed)
     }
 
     struct Match {
@@ -55,37 +45,22 @@ enum AttentionFusion: PlanPass {
     }
 
     private struct Matcher {
-        let graph: PlanGraph
-        let producer: [Int: Int]
-        let consumers: [Int: [Int]]
+        let index: StepIndex
 
-        private func step(_ index: Int) -> Plan.Step { graph.steps[index] }
+        private var graph: PlanGraph { index.graph }
+        private var consumers: [Int: [Int]] { index.consumers }
+        private func step(_ position: Int) -> Plan.Step { index.step(position) }
+        private func producer(of slot: Int?, _ opType: String) -> Int? { index.producer(of: slot, opType) }
+        private func soleConsumer(of slot: Int, _ opType: String) -> Int? { index.soleConsumer(of: slot, opType) }
+        private func scalar(_ slot: Int?) -> Float? { index.scalar(slot) }
 
-        /// The step producing `slot` when it has the given op type.
-        private func producer(of slot: Int?, _ opType: String) -> Int? {
-            guard let slot, let index = producer[slot], step(index).node.opType == opType else { return nil }
-            return index
-        }
-
-        /// The only step reading `slot`, when it has the given op type and the slot is not returned.
-        private func soleConsumer(of slot: Int, _ opType: String) -> Int? {
-            guard !graph.pinned.contains(slot), let readers = consumers[slot], readers.count == 1,
-                  step(readers[0]).node.opType == opType else { return nil }
-            return readers[0]
-        }
-
-        private func perm(_ index: Int) -> [Int]? {
-            if case .ints(let values)? = step(index).node.attributes["perm"] { return values }
+        private func perm(_ position: Int) -> [Int]? {
+            if case .ints(let values)? = step(position).node.attributes["perm"] { return values }
             return nil
         }
 
-        private func scalar(_ slot: Int?) -> Float? {
-            guard let slot, let value = graph.constants[slot], value.count == 1, value.dataType == .float else { return nil }
-            return value.pointer(as: Float.self)[0]
-        }
-
-        private func gatherIndex(_ index: Int) -> Int? {
-            let gather = step(index)
+        private func gatherIndex(_ position: Int) -> Int? {
+            let gather = step(position)
             if case .int(let axis)? = gather.node.attributes["axis"], axis != 0 { return nil }
             guard gather.inputs.count == 2, let slot = gather.inputs[1], let value = graph.constants[slot], value.count == 1,
                   let indices = try? value.integerValues(context: "gather") else { return nil }
@@ -144,8 +119,8 @@ enum AttentionFusion: PlanPass {
 
             let steps: Set<Int> = [unpack, split, queryGather, keyGather, valueGather, scaling, keyTranspose,
                                    scoreMatMul, softmax, valueMatMul, merge, final]
-            for index in steps where index != final {
-                if step(index).outputs.contains(where: { graph.pinned.contains($0) }) { return nil }
+            for position in steps where position != final {
+                if step(position).outputs.contains(where: { graph.pinned.contains($0) }) { return nil }
             }
             return Match(steps: steps, firstStep: unpack, finalStep: final, input: input, heads: heads,
                          headDim: headDim, scale: scale)
