@@ -16,6 +16,13 @@ let package = Package(
         // oneDNN from Debian's libdnnl-dev: fp32 GEMMs with CPU-specific kernels, bf16 matmul.
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL"),
 
+        // Softmax and GELU with AVX-512 / AVX2 paths chosen at run time.
+        .target(
+            name: "CKernels",
+            path: "Sources/CKernels",
+            cSettings: [.unsafeFlags(["-O3"])]
+        ),
+
         // Debian's libonnx-dev ships only onnx-ml.pb.h, hence ONNX_ML.
         .target(
             name: "CONNX",
@@ -33,7 +40,7 @@ let package = Package(
 
         .target(
             name: "GlamRuntime",
-            dependencies: ["CONNX", "COpenBLAS", "CDNNL"],
+            dependencies: ["CONNX", "COpenBLAS", "CDNNL", "CKernels"],
             path: "Sources/GlamRuntime"
         ),
 

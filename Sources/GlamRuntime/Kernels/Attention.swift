@@ -1,3 +1,5 @@
+import CKernels
+
 /// Fused multi-head self-attention, the replacement `AttentionFusion` puts in place of a ViT
 /// block's Reshape → Transpose → Gather q/k/v → scale → Q·Kᵀ → Softmax → ·V → Transpose → Reshape.
 ///
@@ -70,9 +72,7 @@ final class AttentionOperator: Operator {
             do {
                 try BLAS.gemm(Float.self, transposeA: false, transposeB: true, m: rows, n: tokens, k: headDim,
                               alpha: scale, a: q, lda: 3 * width, b: k, ldb: 3 * width, beta: 0, c: scores, ldc: tokens)
-                for row in 0..<rows {
-                    VectorMath.softmaxRow(scores + row * tokens, length: tokens)
-                }
+                glam_kernel_softmax_rows(scores, rows, tokens)
                 let out = y + (item * tokens + first) * width + head * headDim
                 try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: headDim, k: tokens,
                               alpha: 1, a: scores, lda: tokens, b: v, ldb: 3 * width, beta: 0, c: out, ldc: width)

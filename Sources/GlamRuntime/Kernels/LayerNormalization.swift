@@ -1,3 +1,5 @@
+import CKernels
+
 /// LayerNormalization (opset 17): normalises over the axes from `axis` (default -1) on, then
 /// applies `Scale` and optional `B`, both broadcast to the normalised shape. The optional outputs
 /// Mean and InvStdDev have the input's leading shape followed by ones.
@@ -47,7 +49,33 @@ final class LayerNormalizationOperator: Operator {
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         let input = try inputs.at(0)
+        if try runFloatRows(inputs, outputs) {
+            return
+        }
         try ElementDispatch.floating(input.dataType, Visitor(owner: self, inputs: inputs, outputs: outputs), context: node.label)
+    }
+
+    /// The common case, FLOAT with Scale and B of the normalised shape and no statistics
+    /// outputs, runs the vectorised kernel over row blocks on the worker threads.
+    private func runFloatRows(_ inputs: [Tensor?], _ outputs: [Tensor]) throws -> Bool {
+        let input = try inputs.at(0)
+        let scale = try inputs.at(1)
+        let bias = inputs.count > 2 ? inputs[2] : nil
+        let (rows, width) = (self.rows, self.width)
+        guard input.dataType == .float, outputs.count == 1, scale.count == width, bias.map({ $0.count == width }) ?? true else {
+            return false
+        }
+        let x = input.pointer(as: Float.self)
+        let y = outputs[0].pointer(as: Float.self)
+        let gamma = scale.pointer(as: Float.self)
+        let beta = bias?.pointer(as: Float.self)
+        let epsilon = Float(self.epsilon)
+        let block = 64
+        WorkerPool.shared.parallelFor((rows + block - 1) / block) { index, _ in
+            let first = index * block
+            glam_kernel_layer_norm(x + first * width, y + first * width, min(block, rows - first), width, gamma, beta, epsilon)
+        }
+        return true
     }
 
     private struct Visitor: FloatingVisitor {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 
 /// Softmax: from opset 13 along one `axis` (default -1); before 13 the input is flattened to 2-D
 /// at `axis` (default 1) and each row of the flattened form is normalised.
@@ -52,9 +53,7 @@ final class SoftmaxOperator: Operator {
         if inner == 1 {
             // Contiguous rows: the vectorised kernel, in place on the output.
             y.update(from: x, count: outer * length)
-            for row in 0..<outer {
-                VectorMath.softmaxRow(y + row * length, length: length)
-            }
+            glam_kernel_softmax_rows(y, outer, length)
             return
         }
         for block in 0..<outer {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CKernels
 
 /// Sqrt, Erf, Relu, Sigmoid, Tanh, Neg and Gelu (opset 20), elementwise.
 ///
@@ -50,8 +51,17 @@ final class UnaryMathOperator: Operator {
     }
 
     private func runFloat(_ x: UnsafeMutablePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
-        if kind == .erf || kind == .gelu {
-            VectorMath.apply(kind == .erf ? .erf : .gelu, x, y, count: count)
+        if kind == .gelu {
+            // Row blocks of 64 Ki values spread over the worker threads.
+            let block = 1 << 16
+            WorkerPool.shared.parallelFor((count + block - 1) / block) { index, _ in
+                let start = index * block
+                glam_kernel_gelu(x + start, y + start, min(block, count - start))
+            }
+            return
+        }
+        if kind == .erf {
+            VectorMath.apply(.erf, x, y, count: count)
             return
         }
         switch kind {

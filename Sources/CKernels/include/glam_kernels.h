@@ -1,0 +1,34 @@
+/*
+ * Vectorised float kernels for libglam's hot loops, chosen at run time for the CPU: AVX-512,
+ * AVX2 with FMA, or portable scalar code. Swift builds for baseline x86-64, where its SIMD
+ * types cannot use these instruction sets.
+ */
+#ifndef GLAM_KERNELS_H
+#define GLAM_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Replaces each of `rows` contiguous rows of `length` floats by its softmax, in place. */
+void glam_kernel_softmax_rows(float *values, size_t rows, size_t length);
+
+/* output[i] = x · Φ(x) for x = input[i], with the exact (erf) normal CDF; output may equal input.
+ * The erf approximation (Abramowitz and Stegun 7.1.26) has absolute error below 1.5e-7. */
+void glam_kernel_gelu(const float *input, float *output, size_t count);
+
+/* Layer normalisation of `rows` contiguous rows of `width` floats: y = (x − mean) / sqrt(var + epsilon)
+ * · scale + bias, with bias optional (NULL). Statistics use the two-pass form for accuracy. */
+void glam_kernel_layer_norm(const float *input, float *output, size_t rows, size_t width,
+                            const float *scale, const float *bias, float epsilon);
+
+/* The instruction set the kernels use on this CPU: "avx512", "avx2" or "scalar". */
+const char *glam_kernel_isa(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
