@@ -20,7 +20,8 @@ let package = Package(
         .target(
             name: "CKernels",
             path: "Sources/CKernels",
-            cSettings: [.unsafeFlags(["-O3"])]
+            cSettings: [.unsafeFlags(["-O3"])],
+            linkerSettings: [.linkedLibrary("dnnl")]
         ),
 
         // Debian's libonnx-dev ships only onnx-ml.pb.h, hence ONNX_ML.

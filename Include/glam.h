@@ -32,7 +32,7 @@
  * - Errors. Every fallible function returns a glam_status. On failure it also stores a message
  *   that names the offending value and what to do; glam_last_error() returns it. The message
  *   belongs to the calling thread and stays valid until that thread's next call into libglam.
- *   Output parameters are left unchanged on failure unless a function says otherwise.
+ *   Output parameters are left unchanged on failure unless a function states otherwise.
  * - Ownership. Pointers passed in are borrowed for the duration of the call only. Handles
  *   returned through an out parameter belong to the caller, who releases each with its free or
  *   close function; these accept NULL. Arrays returned by accessors (const float *) are owned
@@ -159,10 +159,25 @@ typedef struct glam_model_options {
      * of online CPUs. The setting is process-wide because OpenBLAS has one thread pool per
      * process: the model opened last decides it. */
     int32_t thread_count;
+    /* A glam_precision: the arithmetic of the encoder's linear layers. */
+    int32_t precision;
 } glam_model_options;
 
+typedef enum glam_precision {
+    /* IEEE binary32 throughout (the default). */
+    GLAM_PRECISION_FP32 = 0,
+    /* The encoder's and alignment head's fused linear layers (QKV, projections, MLP) round
+     * weights and activations to bfloat16 and accumulate in FLOAT, through oneDNN's bf16 matmul;
+     * attention, normalisation and preprocessing stay FLOAT. Measured fidelity on the ViT-B/14
+     * benchmark encoder (random weights, one CC + MLO pair): embedding cosine vs FLOAT 0.999993,
+     * patch-token cosine 0.9999994. On CPUs without AVX512-BF16 oneDNN emulates bf16 and it is
+     * slower than FLOAT; see Docs/benchmarks.md for measured speed. */
+    GLAM_PRECISION_BF16 = 1
+} glam_precision;
+
 /*
- * Fills the first struct_size bytes of *options with the defaults (thread_count 0) and sets
+ * Fills the first struct_size bytes of *options with the defaults (thread_count 0,
+ * GLAM_PRECISION_FP32) and sets
  * options->struct_size. Pass sizeof(glam_model_options). Does nothing when options is NULL or
  * struct_size is smaller than the struct's first field.
  */
@@ -204,7 +219,7 @@ typedef struct glam_model_info {
     int32_t feature_dim;
     /* Width of the embedding (128 in GLAM). */
     int32_t embed_dim;
-    /* 1 when the bundle's metadata says its weights are untrained (glam.weights = "random"
+    /* 1 when the bundle's metadata marks its weights as untrained (glam.weights = "random"
      * or the bundle is one of libglam's demo fixtures); hosts should show that. */
     int32_t untrained;
 } glam_model_info;

@@ -7,17 +7,9 @@ enum Handles {
     static let alignments = HandleRegistry<Alignment>(kind: "glam_alignment")
 }
 
-/// Checks that a host struct is at least as large as the version of it this library knows.
+/// Checks that a host struct is at least as large as the version of it this library defines.
 func requireStructSize(_ size: Int, minimum: Int, name: String) throws {
     guard size >= minimum else {
         throw ABIError.invalidArgument("\(name).struct_size is \(size) but must be at least \(minimum); call \(name)_init or set it to sizeof(\(name))")
     }
-}
-
-/// Stores a value through an optional out pointer, rejecting NULL.
-func store<Value>(_ value: Value, into pointer: UnsafeMutablePointer<Value>?, name: String) throws {
-    guard let pointer else {
-        throw ABIError.invalidArgument("\(name) is NULL")
-    }
-    pointer.pointee = value
 }

@@ -7,7 +7,8 @@ import GlamRuntime
 
 @_cdecl("glam_model_options_init")
 public func glam_model_options_init(_ options: UnsafeMutablePointer<glam_model_options>?, _ structSize: Int) {
-    initializePrefix(options, with: glam_model_options(struct_size: structSize, thread_count: 0), structSize: structSize)
+    let defaults = glam_model_options(struct_size: structSize, thread_count: 0, precision: Int32(GLAM_PRECISION_FP32.rawValue))
+    initializePrefix(options, with: defaults, structSize: structSize)
 }
 
 @_cdecl("glam_model_open")
@@ -18,6 +19,7 @@ public func glam_model_open(_ path: UnsafePointer<CChar>?, _ options: UnsafePoin
         guard let outModel else { throw ABIError.invalidArgument("out_model is NULL") }
 
         var threads = 0
+        var precision = PlanOptions.Precision.float32
         if let options {
             try requireStructSize(options.pointee.struct_size, minimum: MemoryLayout<glam_model_options>.size,
                                   name: "glam_model_options")
@@ -25,10 +27,16 @@ public func glam_model_open(_ path: UnsafePointer<CChar>?, _ options: UnsafePoin
             guard threads >= 0, threads <= 4096 else {
                 throw ABIError.invalidArgument("thread_count \(threads) must be between 0 (all CPUs) and 4096")
             }
+            switch options.pointee.precision {
+            case Int32(GLAM_PRECISION_FP32.rawValue): precision = .float32
+            case Int32(GLAM_PRECISION_BF16.rawValue): precision = .bfloat16
+            case let other:
+                throw ABIError.invalidArgument("precision \(other) must be GLAM_PRECISION_FP32 (0) or GLAM_PRECISION_BF16 (1)")
+            }
         }
         Threading.setThreadCount(threads == 0 ? Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) : threads)
 
-        let model = try GlamModel(bundlePath: String(cString: path))
+        let model = try GlamModel(bundlePath: String(cString: path), precision: precision)
         outModel.pointee = Handles.models.register(model)
     }
 }

@@ -4,14 +4,21 @@ import GlamRuntime
 enum BenchCommand {
     static let usage = """
     usage: glam bench MODEL.onnx [--shape NAME=D0xD1x...] [--warmup 1] [--repeat 5] [--threads N]
-                      [--gemm onednn|openblas] [--profile 1]
+                      [--gemm onednn|openblas] [--precision fp32|bf16] [--profile 1]
     Feeds zeros-to-one ramp inputs of the bound shapes and prints load_s, plan_s, each run's
-    seconds, median_s, peak_rss_bytes, arena_bytes; with --profile, seconds per op type.
+    seconds, median_s, peak_rss_bytes, arena_bytes; with --profile, seconds per op type. With
+    --precision bf16 it also runs an fp32 plan once and prints, per output, the cosine against it
+    (for 2-D outputs such as embeddings, the lowest cosine of any row).
     """
 
     static func run(_ arguments: Arguments) throws {
         guard let path = arguments.positional.first else { throw CLIError(usage) }
-        arguments.requireOnly(["shape", "warmup", "repeat", "threads", "gemm", "profile"], usage: usage)
+        arguments.requireOnly(["shape", "warmup", "repeat", "threads", "gemm", "profile", "precision"], usage: usage)
+        let precisionName = arguments.options["precision"]?.last ?? "fp32"
+        guard precisionName == "fp32" || precisionName == "bf16" else {
+            throw CLIError("--precision '\(precisionName)' must be fp32 or bf16")
+        }
+        let precision: PlanOptions.Precision = precisionName == "bf16" ? .bfloat16 : .float32
         arguments.applyThreads()
         if let backend = arguments.options["gemm"]?.last {
             guard let chosen = Threading.GEMMBackend(rawValue: backend) else {
@@ -33,7 +40,7 @@ enum BenchCommand {
         let model = try ModelImporter.load(path: path)
         let loadSeconds = Clock.seconds() - start
         start = Clock.seconds()
-        let plan = try Plan(model: model, inputShapes: shapes)
+        let plan = try Plan(model: model, binding: InputBinding(shapes: shapes), options: PlanOptions(precision: precision))
         let planSeconds = Clock.seconds() - start
 
         var feeds: [String: Tensor] = [:]
@@ -62,7 +69,15 @@ enum BenchCommand {
         print("median_s \(times.sorted()[times.count / 2])")
         print("peak_rss_bytes \(Clock.peakResidentBytes())")
         print("arena_bytes \(plan.arenaByteCount)")
-        print("threads \(Threading.threadCount) gemm \(Threading.gemmBackend.rawValue)")
+        print("threads \(Threading.threadCount) gemm \(Threading.gemmBackend.rawValue) precision \(precisionName)")
+        if precision == .bfloat16 {
+            let reduced = try plan.run(feeds)
+            let reference = try Plan(model: model, inputShapes: shapes).run(feeds)
+            for (name, tensor) in reduced.sorted(by: { $0.key < $1.key }) where tensor.dataType == .float {
+                guard let exact = reference[name] else { continue }
+                print("bf16_cosine \(name) \(lowestRowCosine(tensor, exact))")
+            }
+        }
         if let profile {
             let total = profile.secondsByOpType.values.reduce(0, +)
             for (opType, seconds) in profile.secondsByOpType.sorted(by: { $0.value > $1.value }) {
@@ -70,4 +85,24 @@ enum BenchCommand {
             }
         }
     }
+}
+
+/// The cosine of two FLOAT tensors; for rank-2 tensors, the lowest cosine of any row.
+func lowestRowCosine(_ a: Tensor, _ b: Tensor) -> Double {
+    let x = a.pointer(as: Float.self)
+    let y = b.pointer(as: Float.self)
+    let rows = a.rank == 2 ? a.shape[0] : 1
+    let width = rows == 0 ? 0 : a.count / rows
+    var lowest = 1.0
+    for row in 0..<rows {
+        var dot = 0.0, normA = 0.0, normB = 0.0
+        for index in (row * width)..<((row + 1) * width) {
+            dot += Double(x[index]) * Double(y[index])
+            normA += Double(x[index]) * Double(x[index])
+            normB += Double(y[index]) * Double(y[index])
+        }
+        let denominator = (normA * normB).squareRoot()
+        lowest = min(lowest, denominator == 0 ? 1 : dot / denominator)
+    }
+    return lowest
 }

@@ -19,7 +19,7 @@ public final class GlamModel: @unchecked Sendable {
 
     /// Loads `encoder.onnx` and `align.onnx` from a bundle folder and checks that both agree
     /// with their `glam.*` metadata.
-    public init(bundlePath: String) throws {
+    public init(bundlePath: String, precision: PlanOptions.Precision = .float32) throws {
         let encoderPath = bundlePath + "/encoder.onnx"
         let alignPath = bundlePath + "/align.onnx"
         let encoderModel = try ModelImporter.load(path: encoderPath)
@@ -33,8 +33,9 @@ public final class GlamModel: @unchecked Sendable {
             throw GlamError(.invalidModel, "\(encoderPath) must have exactly one input, the image batch")
         }
         let side = geometry.imageSize
-        encoder = try PlanPool(model: encoderModel, binding: InputBinding(shapes: [imageInput.name: [2, 3, side, side]]))
-        aligner = try PlanPool(model: alignModel, binding: InputBinding())
+        let options = PlanOptions(precision: precision)
+        encoder = try PlanPool(model: encoderModel, binding: InputBinding(shapes: [imageInput.name: [2, 3, side, side]]), options: options)
+        aligner = try PlanPool(model: alignModel, binding: InputBinding(), options: options)
 
         self.geometry = geometry
         self.bundlePath = bundlePath

@@ -7,13 +7,15 @@ import GlamRuntime
 final class PlanPool: @unchecked Sendable {
     private let model: Model
     private let binding: InputBinding
+    private let options: PlanOptions
     private let lock = Mutex()
     private var idle: [Plan]
 
-    init(model: Model, binding: InputBinding) throws {
+    init(model: Model, binding: InputBinding, options: PlanOptions = PlanOptions()) throws {
         self.model = model
         self.binding = binding
-        self.idle = [try Plan(model: model, binding: binding)]
+        self.options = options
+        self.idle = [try Plan(model: model, binding: binding, options: options)]
     }
 
     /// The arena size of one plan in bytes.
@@ -22,7 +24,7 @@ final class PlanPool: @unchecked Sendable {
     }
 
     func withPlan<Result>(_ body: (Plan) throws -> Result) throws -> Result {
-        let plan = try lock.withLock { idle.popLast() } ?? Plan(model: model, binding: binding)
+        let plan = try lock.withLock { idle.popLast() } ?? Plan(model: model, binding: binding, options: options)
         defer { lock.withLock { idle.append(plan) } }
         return try body(plan)
     }

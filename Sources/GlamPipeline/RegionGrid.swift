@@ -1,7 +1,7 @@
 import GlamMammography
 import GlamRuntime
 
-/// Where the alignment head's regions lie in a view's model input and original pixels.
+/// The positions of the alignment head's regions in a view's model input and original pixels.
 ///
 /// Region (row, column) covers `regionSize × regionSize` patches starting at patch
 /// (row × regionSize, column × regionSize), as GLAM's merge of patches into a `regions × regions`

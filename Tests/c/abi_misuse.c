@@ -155,6 +155,14 @@ int main(int argc, char **argv) {
     glam_model_options_init(&options, sizeof options);
     options.thread_count = -4;
     expect_status("open negative threads", glam_model_open(bundle, &options, &model), GLAM_ERROR_INVALID_ARGUMENT, "thread_count");
+    glam_model_options_init(&options, sizeof options);
+    options.precision = 7;
+    expect_status("open unknown precision", glam_model_open(bundle, &options, &model), GLAM_ERROR_INVALID_ARGUMENT, "precision 7");
+    glam_model_options_init(&options, sizeof options);
+    options.precision = GLAM_PRECISION_BF16;
+    glam_model *bf16_model = NULL;
+    expect_status("open in bf16", glam_model_open(bundle, &options, &bf16_model), GLAM_OK, NULL);
+    glam_model_close(bf16_model);
     expect_status("open folder without metadata", glam_model_open("Tests/Fixtures/malformed", NULL, &model), GLAM_ERROR_IO, "encoder.onnx");
 
     glam_model_options_init(&options, sizeof options);

@@ -1,8 +1,11 @@
+import CKernels
+
 /// A fused linear layer: `y = x · W + b`, optionally scaled per output column and added to a
 /// residual: `y = r + (x · W + b) ⊙ γ`, as `LinearFusion` builds it from MatMul, Add, Mul, Add.
 ///
 /// γ is folded into W and b when the plan is built (W·diag(γ), b ⊙ γ), so a run is one pass
 /// that writes `r + b′` (or `b′`) into every output row followed by one GEMM accumulating into it.
+/// In bfloat16 precision the GEMM is oneDNN's bf16 matmul with W packed once at plan time.
 final class LinearOperator: Operator {
     private let label: String
     private let weights: [Float]
@@ -10,10 +13,13 @@ final class LinearOperator: Operator {
     private let inputWidth: Int
     private let outputWidth: Int
     private let hasResidual: Bool
+    private let precision: PlanOptions.Precision
     private var rows = 0
+    private var bf16Product: OpaquePointer?
 
     /// `weights` is K × N row-major, `bias` and `scale` have N values.
-    init(label: String, weights: Tensor, bias: Tensor, scale: Tensor?, hasResidual: Bool) throws {
+    init(label: String, weights: Tensor, bias: Tensor, scale: Tensor?, hasResidual: Bool,
+         precision: PlanOptions.Precision = .float32) throws {
         guard weights.rank == 2, weights.dataType == .float, bias.dataType == .float, bias.count == weights.shape[1] else {
             throw GlamError.invalidModel("\(label): linear fusion needs FLOAT weights [K, N] and a bias of N values")
         }
@@ -36,6 +42,11 @@ final class LinearOperator: Operator {
         self.inputWidth = k
         self.outputWidth = n
         self.hasResidual = hasResidual
+        self.precision = precision
+    }
+
+    deinit {
+        glam_bf16_matmul_free(bf16Product)
     }
 
     func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
@@ -50,6 +61,17 @@ final class LinearOperator: Operator {
             }
         }
         rows = input.type.shape.dropLast().reduce(1, *)
+        if precision == .bfloat16 && bf16Product == nil && rows > 0 {
+            var message = [CChar](repeating: 0, count: 256)
+            let created = weights.withUnsafeBufferPointer { w in
+                glam_bf16_matmul_create(rows, inputWidth, outputWidth, w.baseAddress, 1, &message, message.count)
+            }
+            guard let created else {
+                let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                throw GlamError.unsupported("\(label): \(text); use FLOAT precision on this CPU")
+            }
+            bf16Product = created
+        }
         return [TensorType(.float, shape)]
     }
 
@@ -73,6 +95,12 @@ final class LinearOperator: Operator {
                     (y + row * n).update(from: bias, count: n)
                 }
             }
+        }
+        if let bf16Product {
+            guard glam_bf16_matmul_run(bf16Product, x, y) == 0 else {
+                throw GlamError(.outOfMemory, "\(label): the oneDNN bf16 matmul failed")
+            }
+            return
         }
         try weights.withUnsafeBufferPointer { w in
             guard let base = w.baseAddress else { return }

@@ -43,7 +43,8 @@ enum LinearFusion: PlanPass {
             guard removed.isDisjoint(with: matched) else { continue }
 
             let label = "linear at \(step.node.label)"
-            let kernel = try LinearOperator(label: label, weights: weights, bias: bias, scale: scale, hasResidual: residual != nil)
+            let kernel = try LinearOperator(label: label, weights: weights, bias: bias, scale: scale, hasResidual: residual != nil,
+                                            precision: graph.options.precision)
             var inputs: [Int?] = [x]
             var infos = [InputInfo(type: graph.types[x], constant: nil)]
             if let residual {

@@ -10,6 +10,7 @@ struct PlanGraph {
     let constants: [Int: Tensor]
     /// Slots the plan returns; passes must not remove their producers.
     let pinned: Set<Int>
+    let options: PlanOptions
 
     /// The step that produces each slot.
     func producers() -> [Int: Int] {

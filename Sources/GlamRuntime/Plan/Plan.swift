@@ -62,9 +62,10 @@ public final class Plan: @unchecked Sendable {
         try self.init(model: model, binding: InputBinding(shapes: inputShapes))
     }
 
-    /// Builds a plan for `model` with full control over how inputs are bound.
-    public convenience init(model: Model, binding: InputBinding) throws {
+    /// Builds a plan for `model` with full control over how inputs are bound and compiled.
+    public convenience init(model: Model, binding: InputBinding, options: PlanOptions = PlanOptions()) throws {
         var builder = PlanBuilder(model: model, binding: binding)
+        builder.options = options
         let built = try builder.build()
         self.init(inputs: built.inputs, outputs: built.outputs, steps: built.steps, values: built.values,
                   foldedNodeCount: built.foldedNodeCount, arenaByteCount: built.arenaByteCount,
@@ -164,6 +165,27 @@ public final class Profile: @unchecked Sendable {
     func record(step: Int, opType: String, seconds: Double) {
         secondsByOpType[opType, default: 0] += seconds
         secondsByStep[step, default: 0] += seconds
+    }
+}
+
+/// How the plan compiler treats a model.
+public struct PlanOptions: Sendable {
+    /// The arithmetic of the fused linear layers.
+    public enum Precision: Sendable {
+        /// IEEE binary32 throughout.
+        case float32
+        /// Weights and activations of fused linear layers rounded to bfloat16 (8-bit
+        /// mantissa), products accumulated in FLOAT; everything else stays FLOAT.
+        case bfloat16
+    }
+
+    /// Runs the fusion passes when true.
+    public var optimize = true
+    public var precision = Precision.float32
+
+    public init(optimize: Bool = true, precision: Precision = .float32) {
+        self.optimize = optimize
+        self.precision = precision
     }
 }
 

@@ -2,8 +2,7 @@
 struct PlanBuilder {
     let model: Model
     let binding: InputBinding
-    /// Runs the plan passes (fusions) when true.
-    var optimize = true
+    var options = PlanOptions()
 
     private var slotByName: [String: Int] = [:]
     /// Per slot: the tensor, or nil for a run-time value whose buffer the memory plan assigns.
@@ -69,8 +68,9 @@ struct PlanBuilder {
         for (slot, value) in values.enumerated() where isConstant[slot] {
             constants[slot] = value
         }
-        var graph = PlanGraph(steps: steps, types: types, constants: constants, pinned: Set(outputs.map(\.slot)))
-        if optimize {
+        var graph = PlanGraph(steps: steps, types: types, constants: constants, pinned: Set(outputs.map(\.slot)),
+                              options: options)
+        if options.optimize {
             try PlanPasses.run(&graph)
         }
         steps = graph.steps

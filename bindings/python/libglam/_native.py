@@ -64,6 +64,7 @@ class ModelOptions(ctypes.Structure):
     _fields_ = [
         ("struct_size", ctypes.c_size_t),
         ("thread_count", ctypes.c_int32),
+        ("precision", ctypes.c_int32),
     ]
 
 

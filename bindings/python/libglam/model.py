@@ -90,19 +90,23 @@ class Model(_Handle):
     """An opened GLAM bundle (a folder with encoder.onnx and align.onnx).
 
     ``threads`` sets glam_model_options.thread_count; 0 means all online CPUs. libglam
-    applies it process-wide, so the model opened last decides it.
+    applies it process-wide, so the model opened last decides it. ``precision`` is "fp32"
+    (default) or "bf16" (GLAM_PRECISION_BF16: linear layers in bfloat16, see glam.h).
     A model may be used by several threads at once: ctypes releases the GIL during each
     libglam call, so encode and align calls run in parallel.
     """
 
     _kind = "model"
 
-    def __init__(self, path: Union[str, os.PathLike], threads: int = 0):
+    def __init__(self, path: Union[str, os.PathLike], threads: int = 0, precision: str = "fp32"):
         if isinstance(threads, bool) or not isinstance(threads, int):
             raise InvalidArgumentError(f"threads must be an int, got {threads!r}")
         if not 0 <= threads < 2**31:
             raise InvalidArgumentError(f"threads must be 0 (all CPUs) or a positive count, got {threads}")
-        options = _native.ModelOptions(ctypes.sizeof(_native.ModelOptions), threads)
+        precisions = {"fp32": 0, "bf16": 1}
+        if precision not in precisions:
+            raise InvalidArgumentError(f"precision must be 'fp32' or 'bf16', got {precision!r}")
+        options = _native.ModelOptions(ctypes.sizeof(_native.ModelOptions), threads, precisions[precision])
         pointer = _native.ModelPointer()
         check(LIB.glam_model_open(os.fsencode(path), ctypes.byref(options), ctypes.byref(pointer)))
         super().__init__(pointer, LIB.glam_model_close)

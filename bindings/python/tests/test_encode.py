@@ -9,7 +9,7 @@ import pytest
 
 import libglam
 
-from conftest import breast_centre
+from conftest import DEMO_MODEL, breast_centre
 
 VIEWS = ("CC", "MLO")
 
@@ -191,3 +191,20 @@ def test_threads_share_model(model, pair, nyu_cc, nyu_mlo):
     assert errors == []
     for result in results:
         np.testing.assert_array_equal(result, pair.embedding("CC"))
+
+
+def test_bf16_precision_stays_close_to_fp32(nyu_cc, nyu_mlo):
+    cc, mlo = nyu_cc, nyu_mlo
+    with libglam.Model(DEMO_MODEL, threads=2) as exact, libglam.Model(DEMO_MODEL, threads=2, precision="bf16") as reduced:
+        with exact.encode_pair(cc, mlo) as reference, reduced.encode_pair(cc, mlo) as approximate:
+            for view in ("CC", "MLO"):
+                a = reference.embedding(view)
+                b = approximate.embedding(view)
+                cosine = float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+                assert cosine >= 0.999, f"{view} bf16 embedding cosine {cosine}"
+                assert not np.array_equal(a, b), "bf16 must actually change the arithmetic"
+
+
+def test_unknown_precision_is_rejected():
+    with pytest.raises(libglam.InvalidArgumentError, match="precision"):
+        libglam.Model(DEMO_MODEL, precision="fp16")

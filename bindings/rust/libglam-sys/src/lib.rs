@@ -76,7 +76,12 @@ pub struct glam_alignment {
 pub struct glam_model_options {
     pub struct_size: usize,
     pub thread_count: i32,
+    /// A `GLAM_PRECISION_*` value.
+    pub precision: i32,
 }
+
+pub const GLAM_PRECISION_FP32: i32 = 0;
+pub const GLAM_PRECISION_BF16: i32 = 1;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, Default)]

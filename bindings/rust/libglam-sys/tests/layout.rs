@@ -62,6 +62,7 @@ fn struct_layouts_match_c() {
     check!(c, "glam_model_options", size_of::<glam_model_options>());
     check!(c, "glam_model_options.struct_size", offset_of!(glam_model_options, struct_size));
     check!(c, "glam_model_options.thread_count", offset_of!(glam_model_options, thread_count));
+    check!(c, "glam_model_options.precision", offset_of!(glam_model_options, precision));
 
     check!(c, "glam_model_info", size_of::<glam_model_info>());
     check!(c, "glam_model_info.struct_size", offset_of!(glam_model_info, struct_size));

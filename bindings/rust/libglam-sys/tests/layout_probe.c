@@ -11,6 +11,7 @@ int main(void) {
     SIZE(glam_model_options);
     OFFSET(glam_model_options, struct_size);
     OFFSET(glam_model_options, thread_count);
+    OFFSET(glam_model_options, precision);
 
     SIZE(glam_model_info);
     OFFSET(glam_model_info, struct_size);

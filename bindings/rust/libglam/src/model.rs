@@ -60,6 +60,7 @@ impl Model {
         let options = sys::glam_model_options {
             struct_size: size_of::<sys::glam_model_options>(),
             thread_count,
+            precision: sys::GLAM_PRECISION_FP32,
         };
 
         let mut raw: *mut sys::glam_model = ptr::null_mut();
