@@ -1,6 +1,7 @@
 /// Replaces the exporters' erf form of GELU with one `Gelu` step:
 ///
-///     x → Div √2 → Erf → Add 1 → Mul 0.5 → Mul x      (PyTorch's nn.GELU, both exporters)
+///     x → Div √2 → Erf → Add 1 → Mul 0.5 → Mul x      (PyTorch's nn.GELU, dynamo exporter)
+///     x → Div √2 → Erf → Add 1 → Mul x → Mul 0.5      (TorchScript exporter)
 ///
 /// The Add and the Mul by 0.5 may take their constant on either side. Every intermediate must
 /// have exactly one consumer and none may be a graph output.
@@ -19,10 +20,7 @@ enum GeluFusion: PlanPass {
                   let divisor = index.scalar(index.step(divide).inputs[1]), abs(divisor - 1.41421356) < 1e-5,
                   let addOne = index.soleConsumer(of: step.outputs[0], "Add"),
                   index.operand(of: addOne, besideScalar: 1) == step.outputs[0],
-                  let half = index.soleConsumer(of: index.step(addOne).outputs[0], "Mul"),
-                  index.operand(of: half, besideScalar: 0.5) == index.step(addOne).outputs[0],
-                  let final = index.soleConsumer(of: index.step(half).outputs[0], "Mul"),
-                  Set(index.step(final).inputs.compactMap { $0 }) == [x, index.step(half).outputs[0]],
+                  let (half, final) = multiplications(after: index.step(addOne).outputs[0], x: x, index: index),
                   graph.types[x].dataType == .float else { continue }
 
             let matched: Set<Int> = [divide, position, addOne, half, final]
@@ -35,5 +33,21 @@ enum GeluFusion: PlanPass {
             removed.formUnion(matched)
         }
         graph.steps = rewriteSteps(graph.steps, replacing: replacements, removing: removed)
+    }
+
+    /// The two multiplications that finish GELU after `erf + 1`, in either order: by 0.5 and by `x`.
+    private static func multiplications(after sum: Int, x: Int, index: StepIndex) -> (Int, Int)? {
+        guard let first = index.soleConsumer(of: sum, "Mul") else { return nil }
+        let firstOutput = index.step(first).outputs[0]
+        guard let second = index.soleConsumer(of: firstOutput, "Mul") else { return nil }
+        if index.operand(of: first, besideScalar: 0.5) == sum,
+           Set(index.step(second).inputs.compactMap { $0 }) == [x, firstOutput] {
+            return (first, second)
+        }
+        if Set(index.step(first).inputs.compactMap { $0 }) == [x, sum],
+           index.operand(of: second, besideScalar: 0.5) == firstOutput {
+            return (first, second)
+        }
+        return nil
     }
 }
