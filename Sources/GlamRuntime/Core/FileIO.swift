@@ -36,6 +36,29 @@ enum FileIO {
         return bytes
     }
 
+    /// Maps a whole file read-only and calls `body` with its bytes; the mapping ends when `body`
+    /// returns. Avoids copying large model files before protobuf parsing copies them again.
+    static func withMappedFile<Result>(path: String, _ body: (UnsafeRawBufferPointer) throws -> Result) throws -> Result {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw GlamError(.io, "cannot open '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw GlamError(.io, "'\(path)' is not a regular file")
+        }
+        let size = Int(info.st_size)
+        if size == 0 {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        guard let mapping = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapping != MAP_FAILED else {
+            throw GlamError(.io, "cannot map '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { munmap(mapping, size) }
+        return try body(UnsafeRawBufferPointer(start: mapping, count: size))
+    }
+
     /// Writes `bytes` to `path`, replacing any existing file.
     static func write(path: String, bytes: UnsafeRawBufferPointer) throws {
         guard let file = fopen(path, "wb") else {

@@ -12,17 +12,22 @@ public enum ModelImporter {
 
     /// Loads a model file; external data is resolved relative to the file's folder.
     public static func load(path: String) throws -> Model {
-        let bytes = try FileIO.read(path: path)
-        return try load(bytes: bytes, externalDataDirectory: FileIO.directoryName(path), source: path)
+        try FileIO.withMappedFile(path: path) { bytes in
+            try load(buffer: bytes, externalDataDirectory: FileIO.directoryName(path), source: path)
+        }
     }
 
     /// Loads a model from serialized bytes. Without `externalDataDirectory`, external data is rejected.
     public static func load(bytes: [UInt8], externalDataDirectory: String? = nil, source: String = "model") throws -> Model {
+        try bytes.withUnsafeBytes { buffer in
+            try load(buffer: buffer, externalDataDirectory: externalDataDirectory, source: source)
+        }
+    }
+
+    private static func load(buffer: UnsafeRawBufferPointer, externalDataDirectory: String?, source: String) throws -> Model {
         var error = BridgeErrorBuffer()
-        let parsed = bytes.withUnsafeBytes { buffer in
-            error.storage.withUnsafeMutableBufferPointer { message in
-                ox_model_parse(buffer.baseAddress, buffer.count, message.baseAddress, BridgeErrorBuffer.capacity)
-            }
+        let parsed = error.storage.withUnsafeMutableBufferPointer { message in
+            ox_model_parse(buffer.baseAddress, buffer.count, message.baseAddress, BridgeErrorBuffer.capacity)
         }
         guard let proto = parsed else {
             throw GlamError.invalidModel("\(source): \(error.message)")

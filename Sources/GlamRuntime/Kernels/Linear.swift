@@ -8,7 +8,8 @@ import CKernels
 /// In bfloat16 precision the GEMM is oneDNN's bf16 matmul with W packed once at plan time.
 final class LinearOperator: Operator {
     private let label: String
-    private let weights: [Float]
+    /// K × N, the model's initializer itself when there is no scale to fold in.
+    private let weights: Tensor
     private let bias: [Float]
     private let inputWidth: Int
     private let outputWidth: Int
@@ -24,20 +25,24 @@ final class LinearOperator: Operator {
             throw GlamError.invalidModel("\(label): linear fusion needs FLOAT weights [K, N] and a bias of N values")
         }
         let (k, n) = (weights.shape[0], weights.shape[1])
-        var w = weights.values(as: Float.self)
+        var folded = weights
         var b = bias.values(as: Float.self)
         if let scale {
             guard scale.count == n, scale.dataType == .float else {
                 throw GlamError.invalidModel("\(label): the scale must have \(n) FLOAT values")
             }
-            let gamma = scale.values(as: Float.self)
+            folded = try Tensor(dataType: .float, shape: [k, n])
+            let source = weights.pointer(as: Float.self)
+            let target = folded.pointer(as: Float.self)
+            let gamma = scale.pointer(as: Float.self)
             for row in 0..<k {
-                for column in 0..<n { w[row * n + column] *= gamma[column] }
+                let offset = row * n
+                for column in 0..<n { target[offset + column] = source[offset + column] * gamma[column] }
             }
             for column in 0..<n { b[column] *= gamma[column] }
         }
         self.label = label
-        self.weights = w
+        self.weights = folded
         self.bias = b
         self.inputWidth = k
         self.outputWidth = n
@@ -63,9 +68,8 @@ final class LinearOperator: Operator {
         rows = input.type.shape.dropLast().reduce(1, *)
         if precision == .bfloat16 && bf16Product == nil && rows > 0 {
             var message = [CChar](repeating: 0, count: 256)
-            let created = weights.withUnsafeBufferPointer { w in
-                glam_bf16_matmul_create(rows, inputWidth, outputWidth, w.baseAddress, 1, &message, message.count)
-            }
+            let created = glam_bf16_matmul_create(rows, inputWidth, outputWidth, weights.pointer(as: Float.self), 1,
+                                                  &message, message.count)
             guard let created else {
                 let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                 throw GlamError.unsupported("\(label): \(text); use FLOAT precision on this CPU")
@@ -102,10 +106,7 @@ final class LinearOperator: Operator {
             }
             return
         }
-        try weights.withUnsafeBufferPointer { w in
-            guard let base = w.baseAddress else { return }
-            try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: n, k: inputWidth,
-                          alpha: 1, a: x, lda: inputWidth, b: base, ldb: n, beta: 1, c: y, ldc: n)
-        }
+        try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: n, k: inputWidth,
+                      alpha: 1, a: x, lda: inputWidth, b: weights.pointer(as: Float.self), ldb: n, beta: 1, c: y, ldc: n)
     }
 }
