@@ -36,7 +36,7 @@ public enum Threading {
     public static func setThreadCount(_ count: Int) {
         let clamped = max(1, min(count, 4096))
         lock.withLock { storedThreadCount = clamped }
-        openblas_set_num_threads(Int32(clamped))
+        applyOpenBLASThreads()
         omp_set_num_threads(Int32(clamped))
     }
 
@@ -48,11 +48,25 @@ public enum Threading {
     /// The FLOAT GEMM backend; the environment variable GLAM_GEMM (onednn or openblas) sets the default.
     public static var gemmBackend: GEMMBackend {
         get { lock.withLock { storedBackend } }
-        set { lock.withLock { storedBackend = newValue } }
+        set {
+            lock.withLock { storedBackend = newValue }
+            applyOpenBLASThreads()
+        }
     }
 
-    /// Applies the thread count to the calling thread's OpenMP team, which is per thread.
+    /// With oneDNN in charge, OpenBLAS only sees small products and DOUBLE ones and runs them on
+    /// the calling thread, so its pool never wakes up beside oneDNN's OpenMP team.
+    private static func applyOpenBLASThreads() {
+        let (count, backend) = lock.withLock { (storedThreadCount, storedBackend) }
+        openblas_set_num_threads(Int32(backend == .openBLAS ? count : 1))
+    }
+
+    /// Applies the thread count to the calling thread's OpenMP team, which is per thread, and
+    /// the first time also the OpenBLAS setting that goes with the backend.
     static func prepareCallingThread() {
+        _ = openBLASConfigured
         omp_set_num_threads(Int32(threadCount))
     }
+
+    private static let openBLASConfigured: Void = applyOpenBLASThreads()
 }

@@ -6,6 +6,11 @@ import COpenBLAS
 /// FLOAT goes to the backend chosen in `Threading` (oneDNN by default, OpenBLAS on request);
 /// DOUBLE always goes to OpenBLAS. Every dimension is checked to fit CBLAS's 32-bit integers.
 enum BLAS {
+    /// Products below this many multiply-adds go to OpenBLAS, which runs them on the calling
+    /// thread without oneDNN's one-time kernel generation (about 50 ms at the first call of a
+    /// process) or an OpenMP fork; measured on the alignment heads, whose GEMMs are 81 × 96 × 96.
+    static let smallProductLimit = 1 << 20
+
     static func gemm<Element: BinaryFloatingPoint>(
         _ type: Element.Type,
         transposeA: Bool, transposeB: Bool,
@@ -30,7 +35,8 @@ enum BLAS {
         }
         let orderA = transposeA ? CblasTrans : CblasNoTrans
         let orderB = transposeB ? CblasTrans : CblasNoTrans
-        if Element.self == Float.self && Threading.gemmBackend == .oneDNN {
+        let small = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue < smallProductLimit
+        if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small {
             let status = dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, Int64(m), Int64(n), Int64(k),
                                     Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int64(lda),
                                     UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int64(ldb),
