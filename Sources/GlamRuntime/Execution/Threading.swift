@@ -54,7 +54,7 @@ public enum Threading {
         }
     }
 
-    /// With oneDNN in charge, OpenBLAS only sees small products and DOUBLE ones and runs them on
+    /// With oneDNN in charge, OpenBLAS only receives small products and DOUBLE ones and runs them on
     /// the calling thread, so its pool never wakes up beside oneDNN's OpenMP team.
     private static func applyOpenBLASThreads() {
         let (count, backend) = lock.withLock { (storedThreadCount, storedBackend) }
