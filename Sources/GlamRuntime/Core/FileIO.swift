@@ -78,10 +78,13 @@ enum FileIO {
         }
         defer { closedir(directory) }
         var names: [String] = []
+        guard let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name) else {
+            throw GlamError(.io, "cannot locate d_name in struct dirent")
+        }
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
+            // glibc allocates only as much of d_name as the name needs, so read up to its NUL
+            // rather than the array's declared 256 bytes.
+            let name = String(cString: (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self))
             if name != "." && name != ".." {
                 names.append(name)
             }
