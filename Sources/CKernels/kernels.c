@@ -4,6 +4,7 @@
 
 #include <immintrin.h>
 #include <math.h>
+#include <pthread.h>
 
 // e^x = 2^k · e^r with k = round(x / ln 2) and |r| ≤ ln2 / 2; a degree-7 Taylor polynomial
 // gives e^r to below 3e-8 relative. Inputs are clamped to the float range of e^x.
@@ -231,21 +232,24 @@ __attribute__((target("avx512f"))) static void layer_norm_avx512(const float *x,
 
 // ---------------------------------------------------------------- dispatch
 
-enum isa { ISA_UNKNOWN, ISA_SCALAR, ISA_AVX2, ISA_AVX512 };
+enum isa { ISA_SCALAR, ISA_AVX2, ISA_AVX512 };
 
-static enum isa detected_isa(void) {
-    static volatile enum isa cached = ISA_UNKNOWN;
-    if (cached == ISA_UNKNOWN) {
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx512f")) {
-            cached = ISA_AVX512;
-        } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-            cached = ISA_AVX2;
-        } else {
-            cached = ISA_SCALAR;
-        }
+static enum isa cached_isa = ISA_SCALAR;
+static pthread_once_t isa_once = PTHREAD_ONCE_INIT;
+
+static void detect_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) {
+        cached_isa = ISA_AVX512;
+    } else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        cached_isa = ISA_AVX2;
     }
-    return cached;
+}
+
+// Detected once per process; pthread_once makes the first use from several threads safe.
+static enum isa detected_isa(void) {
+    pthread_once(&isa_once, detect_isa);
+    return cached_isa;
 }
 
 void glam_kernel_softmax_rows(float *values, size_t rows, size_t length) {
