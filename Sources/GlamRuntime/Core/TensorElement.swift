@@ -27,13 +27,4 @@ enum BFloat16Bits {
         value.isNaN ? 0x7FC0 : UInt16(truncatingIfNeeded: value.bitPattern >> 16)
     }
 
-    /// Rounds to nearest, ties to even; NaN stays a quiet NaN.
-    static func fromFloat(_ value: Float) -> UInt16 {
-        if value.isNaN {
-            return 0x7FC0
-        }
-        let bits = value.bitPattern
-        let rounding = 0x7FFF &+ ((bits >> 16) & 1)
-        return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
-    }
 }

@@ -61,7 +61,7 @@ final class UnaryMathOperator: Operator {
             return
         }
         if kind == .erf {
-            VectorMath.apply(.erf, x, y, count: count)
+            VectorMath.erf(x, y, count: count)
             return
         }
         switch kind {

@@ -1,4 +1,5 @@
-/// Vectorised exp and erf over SIMD8<Float>, for softmax and GELU.
+/// Vectorised exp and erf over SIMD8<Float>, for the standalone Erf operator (softmax and GELU
+/// use the C kernels, which reach AVX-512 and AVX2).
 ///
 /// SIMD8 because the package builds for baseline x86-64: there SIMD16 is split into scalar code
 /// (measured 18 ns per exp) while SIMD8 maps onto SSE register pairs (1.8 ns; scalar expf 3.5 ns).
@@ -58,73 +59,21 @@ enum VectorMath {
         return magnitude.replacing(with: -magnitude, where: negative)
     }
 
-    enum Function {
-        case erf
-        /// x · Φ(x) with the exact (erf) normal CDF.
-        case gelu
-    }
-
-    /// Applies `function` to `count` values; `output` may equal `input`.
-    static func apply(_ function: Function, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+    /// Computes erf of `count` values; `output` may equal `input`.
+    static func erf(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
         let lanes = Vector.scalarCount
         var index = 0
         while index + lanes <= count {
             let x = load(input + index)
-            store(function == .erf ? erf(x) : 0.5 * x * (1 + erf(x * 0.70710678118654752)), output + index)
+            store(erf(x), output + index)
             index += lanes
         }
         if index < count {
             // The tail goes through one padded vector so it gets the same rounding as the rest.
             var tail = Vector()
             for lane in 0..<(count - index) { tail[lane] = input[index + lane] }
-            let result = function == .erf ? erf(tail) : 0.5 * tail * (1 + erf(tail * 0.70710678118654752))
+            let result = erf(tail)
             for lane in 0..<(count - index) { output[index + lane] = result[lane] }
-        }
-    }
-
-    /// Replaces each row of `values` (length `length`) by its softmax, in place.
-    static func softmaxRow(_ values: UnsafeMutablePointer<Float>, length: Int) {
-        let lanes = Vector.scalarCount
-        let whole = length / lanes * lanes
-        var maximum = -Float.infinity
-        var index = 0
-        var vectorMaximum = Vector(repeating: -.infinity)
-        while index < whole {
-            vectorMaximum = pointwiseMax(vectorMaximum, load(values + index))
-            index += lanes
-        }
-        maximum = vectorMaximum.max()
-        while index < length {
-            maximum = Swift.max(maximum, values[index])
-            index += 1
-        }
-
-        var vectorSum = Vector()
-        index = 0
-        let shift = Vector(repeating: maximum)
-        while index < whole {
-            let e = exp(load(values + index) - shift)
-            store(e, values + index)
-            vectorSum += e
-            index += lanes
-        }
-        var sum = vectorSum.sum()
-        while index < length {
-            let e = exp(Vector(repeating: values[index] - maximum))[0]
-            values[index] = e
-            sum += e
-            index += 1
-        }
-
-        let scale = 1 / sum
-        index = 0
-        while index < whole {
-            store(load(values + index) * scale, values + index)
-            index += lanes
-        }
-        while index < length {
-            values[index] *= scale
-            index += 1
         }
     }
 
