@@ -26,5 +26,4 @@ enum BFloat16Bits {
     static func truncating(_ value: Float) -> UInt16 {
         value.isNaN ? 0x7FC0 : UInt16(truncatingIfNeeded: value.bitPattern >> 16)
     }
-
 }
