@@ -9,7 +9,7 @@ GLAM := .build/release/glam
 DEMO_MODEL := models/glam-demo-opset18
 NYU := Tests/Fixtures/mammograms/nyu
 
-.PHONY: deps build lib demo test c-checks conformance clean
+.PHONY: deps build lib demo test c-checks conformance fuzz-loader clean
 
 # Installs the Debian packages once; later runs only check that they are present.
 deps:
@@ -52,6 +52,18 @@ c-checks: lib
 	$(CC) -O1 -g -Wall -Wextra -Werror -std=c11 -Idist/include -o .build/abi_misuse Tests/c/abi_misuse.c \
 	  -Ldist/lib -lglam -lpng16 -lm -lpthread -Wl,-rpath,'$$ORIGIN/../dist/lib'
 	.build/abi_misuse $(DEMO_MODEL) $(NYU)/L-CC.png $(NYU)/L-MLO.png
+
+# Fuzzes the ONNX loader and planner with libFuzzer + AddressSanitizer for SECONDS seconds,
+# seeded with the fixtures and some ONNX node-test models. Crashes land in .build/fuzz-artifacts.
+SECONDS ?= 60
+fuzz-loader: deps
+	swift build -c release --scratch-path .build/fuzz --product GlamFuzzLoader -Xswiftc -sanitize=fuzzer,address
+	mkdir -p .build/fuzz-corpus .build/fuzz-artifacts
+	cp Tests/Fixtures/glam-tiny-opset17/*.onnx Tests/Fixtures/malformed/*.onnx .build/fuzz-corpus/
+	for test in add matmul_2d reshape_negative_dim slice gemm_all_attributes conv_with_strides_padding split_variable_parts_1d; do \
+	  cp /usr/share/libonnx-testdata/data/node/test_$$test/model.onnx .build/fuzz-corpus/$$test.onnx; done
+	SWIFT_BACKTRACE=enable=no .build/fuzz/release/GlamFuzzLoader .build/fuzz-corpus -max_total_time=$(SECONDS) \
+	  -timeout=10 -rss_limit_mb=4096 -max_len=200000 -artifact_prefix=.build/fuzz-artifacts/
 
 conformance: build
 	$(GLAM) conformance --verbose 1

@@ -85,6 +85,17 @@ let package = Package(
             path: "Sources/GlamCLI"
         ),
 
+        // A weak link to libFuzzer's driver for the fuzz targets.
+        .target(name: "CFuzzSupport", path: "Sources/CFuzzSupport"),
+
+        // libFuzzer target for the ONNX loader and planner (make fuzz-loader).
+        .executableTarget(
+            name: "GlamFuzzLoader",
+            dependencies: ["GlamRuntime", "CFuzzSupport"],
+            path: "Sources/GlamFuzzLoader",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+
         .testTarget(
             name: "GlamMammographyTests",
             dependencies: ["GlamMammography", "GlamImageIO"],

@@ -117,3 +117,19 @@ final class MalformedModelTests: XCTestCase {
         }
     }
 }
+
+/// Inputs the loader fuzzer once crashed on; each must now end in an error.
+final class FuzzRegressionTests: XCTestCase {
+    func testFuzzRegressionsAreRejected() throws {
+        let folder = FixturePaths.fixture("fuzz-regressions")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
+        XCTAssertFalse(names.isEmpty)
+        for name in names {
+            let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)))
+            XCTAssertThrowsError(try {
+                let model = try ModelImporter.load(bytes: bytes)
+                _ = try Plan(model: model)
+            }(), name)
+        }
+    }
+}

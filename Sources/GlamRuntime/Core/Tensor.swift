@@ -7,6 +7,11 @@ public final class TensorBuffer: @unchecked Sendable {
     /// Alignment in bytes: one cache line, enough for AVX-512 loads.
     static let alignment = 64
 
+    /// The largest single buffer libglam allocates, 4 GiB. GLAM's largest tensor (a ViT-B/14
+    /// weight or an unfused attention score map for a pair) is under 200 MiB; the limit keeps a
+    /// model that declares absurd shapes from making the host zero-fill tens of gigabytes.
+    public static let maxByteCount = 1 << 32
+
     public let pointer: UnsafeMutableRawPointer
     public let byteCount: Int
     /// The elements of a STRING tensor, as raw bytes; empty for every other type.
@@ -16,6 +21,9 @@ public final class TensorBuffer: @unchecked Sendable {
 
     /// Allocates `byteCount` zeroed bytes, or throws when the system cannot provide them.
     public init(byteCount: Int) throws {
+        guard byteCount >= 0, byteCount <= TensorBuffer.maxByteCount else {
+            throw GlamError(.outOfMemory, "a tensor of \(byteCount) bytes exceeds libglam's limit of \(TensorBuffer.maxByteCount) bytes (4 GiB); check the model's declared shapes")
+        }
         var memory: UnsafeMutableRawPointer?
         let size = max(byteCount, 1)
         guard posix_memalign(&memory, TensorBuffer.alignment, size) == 0, let memory else {

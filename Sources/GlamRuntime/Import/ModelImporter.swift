@@ -43,16 +43,17 @@ public enum ModelImporter {
             throw GlamError.unsupported("\(source): model-local functions are not supported; export with functions inlined")
         }
 
-        let defaultOpset = opsets[""] ?? 0
-        if irVersion <= checkerMaxIRVersion && defaultOpset <= checkerMaxOpset {
-            try runChecker(proto, source: source)
-        }
-
         guard let graphHandle = ox_model_graph(proto) else {
             throw GlamError.invalidModel("\(source): model has no graph")
         }
         let decoder = TensorDecoder(externalDataDirectory: externalDataDirectory)
         let graph = try readGraph(graphHandle, decoder: decoder, source: source)
+
+        let defaultOpset = opsets[""] ?? 0
+        if irVersion <= checkerMaxIRVersion && defaultOpset <= checkerMaxOpset {
+            try rejectDivisorsOfZero(graph, source: source)
+            try runChecker(proto, source: source)
+        }
 
         var metadata: [(key: String, value: String)] = []
         for index in 0..<ox_model_metadata_count(proto) {
@@ -78,6 +79,26 @@ public enum ModelImporter {
             opsets[domain] = Int(ox_model_opset_version(proto, index))
         }
         return opsets
+    }
+
+    /// Attributes that libonnx 1.12's shape inference divides by without checking (Conv and
+    /// pooling strides and dilations, DepthToSpace block sizes, ...). A zero there raises SIGFPE
+    /// inside libonnx, which would kill the host, so such models are rejected first.
+    static let positiveAttributes: Set<String> = ["strides", "dilations", "kernel_shape", "blocksize", "group"]
+
+    private static func rejectDivisorsOfZero(_ graph: Graph, source: String) throws {
+        for node in graph.nodes {
+            for name in positiveAttributes {
+                switch node.attributes[name] {
+                case .int(let value)? where value <= 0:
+                    throw GlamError.invalidModel("\(source): \(node.label) has \(name) = \(value); it must be positive")
+                case .ints(let values)? where values.contains(where: { $0 <= 0 }):
+                    throw GlamError.invalidModel("\(source): \(node.label) has \(name) = \(values); every value must be positive")
+                default:
+                    continue
+                }
+            }
+        }
     }
 
     private static func runChecker(_ proto: OpaquePointer, source: String) throws {
