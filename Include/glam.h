@@ -38,9 +38,9 @@
  *   close function; these accept NULL. Arrays returned by accessors (const float *) are owned
  *   by the handle they come from and stay valid until that handle is freed.
  * - Structs filled by the host start with struct_size, which the host sets to sizeof(the
- *   struct) as its header declares it (the *_init functions take that size and do this), so
- *   later versions can append fields without breaking hosts built against this header: the
- *   library reads only the fields that struct_size covers.
+ *   struct) as its header declares it; the *_init functions take that size and set it. The
+ *   library reads only the fields that struct_size covers, so later versions can append
+ *   fields without breaking hosts built against this header.
  * - Handles. Passing a handle that was already freed or closed returns
  *   GLAM_ERROR_INVALID_HANDLE where libglam can detect it (it tracks live handles); it cannot
  *   detect a pointer that was never a handle and happens to equal a freed one.
@@ -170,8 +170,8 @@ typedef enum glam_precision {
     /* IEEE binary32 throughout (the default). */
     GLAM_PRECISION_FP32 = 0,
     /* The encoder's and alignment head's fused linear layers (QKV, projections, MLP) round
-     * weights and activations to bfloat16 and accumulate in FLOAT, through oneDNN's bf16 matmul;
-     * attention, normalisation and preprocessing stay FLOAT. Measured fidelity on the ViT-B/14
+     * weights and activations to bfloat16 and accumulate in FLOAT, through oneDNN's bf16 matmul.
+     * Attention, normalisation and preprocessing stay FLOAT. Measured fidelity on the ViT-B/14
      * benchmark encoder (random weights, one CC + MLO pair): embedding cosine vs FLOAT 0.999993,
      * patch-token cosine 0.9999994. On CPUs without AVX512-BF16 oneDNN emulates bf16 and it is
      * slower than FLOAT; see Docs/benchmarks.md for measured speed. */

@@ -95,7 +95,7 @@ void ox_model_free(ox_model *model) {
 int ox_model_check(const ox_model *model, char *error, size_t error_capacity) {
     try {
         // The checker resolves external data against the working directory, not the model's
-        // folder, so it sees a copy where each external initializer is a typed graph input
+        // folder, so it checks a copy where each external initializer is a typed graph input
         // instead; libglam checks external locations and lengths itself.
         bool has_external = false;
         for (const auto &tensor : model->proto.graph().initializer()) {
@@ -107,10 +107,10 @@ int ox_model_check(const ox_model *model, char *error, size_t error_capacity) {
         }
         onnx::ModelProto copy = model->proto;
         onnx::GraphProto *graph = copy.mutable_graph();
-        google::protobuf::RepeatedPtrField<onnx::TensorProto> kept;
+        google::protobuf::RepeatedPtrField<onnx::TensorProto> inline_initializers;
         for (const auto &tensor : graph->initializer()) {
             if (tensor.data_location() != onnx::TensorProto::EXTERNAL) {
-                *kept.Add() = tensor;
+                *inline_initializers.Add() = tensor;
                 continue;
             }
             bool declared = false;
@@ -129,7 +129,7 @@ int ox_model_check(const ox_model *model, char *error, size_t error_capacity) {
                 shape->add_dim()->set_dim_value(dim);
             }
         }
-        graph->mutable_initializer()->Swap(&kept);
+        graph->mutable_initializer()->Swap(&inline_initializers);
         onnx::checker::check_model(copy);
     } catch (const std::exception &exception) {
         write_error(error, error_capacity, exception.what());

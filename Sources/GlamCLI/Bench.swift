@@ -26,13 +26,7 @@ enum BenchCommand {
             }
             Threading.gemmBackend = chosen
         }
-        var shapes: [String: [Int]] = [:]
-        for binding in arguments.options["shape"] ?? [] {
-            let parts = binding.split(separator: "=")
-            guard parts.count == 2 else { throw CLIError("--shape '\(binding)' must be NAME=D0xD1x...") }
-            let dims = parts[1].split(separator: "x").compactMap { Int($0) }
-            shapes[String(parts[0])] = dims
-        }
+        let shapes = arguments.shapes()
         let warmup = Int(arguments.options["warmup"]?.last ?? "1") ?? 1
         let repeats = max(1, Int(arguments.options["repeat"]?.last ?? "5") ?? 5)
 

@@ -60,6 +60,20 @@ struct Arguments {
         }
     }
 
+    /// Parses every `--shape NAME=D0xD1x...` option; exits on a malformed one.
+    func shapes() -> [String: [Int]] {
+        var result: [String: [Int]] = [:]
+        for binding in options["shape"] ?? [] {
+            let parts = binding.split(separator: "=")
+            let dimensions = parts.count == 2 ? parts[1].split(separator: "x").map { Int($0) } : []
+            guard !dimensions.isEmpty, !dimensions.contains(nil) else {
+                fail("--shape '\(binding)' must be NAME=D0xD1x..., for example image=2x3x518x518")
+            }
+            result[String(parts[0])] = dimensions.compactMap { $0 }
+        }
+        return result
+    }
+
     func double(_ name: String, default value: Double) -> Double {
         guard let text = options[name]?.last else { return value }
         guard let parsed = Double(text), parsed >= 0 else { fail("--\(name) '\(text)' is not a non-negative number") }
@@ -114,13 +128,7 @@ func inspect(_ arguments: Arguments) throws {
 
 /// Prints the compiled plan: fused kernels, arena offsets and FLOPs per step.
 func printPlan(_ model: Model, _ arguments: Arguments) throws {
-    var shapes: [String: [Int]] = [:]
-    for binding in arguments.options["shape"] ?? [] {
-        let parts = binding.split(separator: "=")
-        guard parts.count == 2 else { fail("--shape '\(binding)' must be NAME=D0xD1x...") }
-        shapes[String(parts[0])] = parts[1].split(separator: "x").compactMap { Int($0) }
-    }
-    let plan = try Plan(model: model, inputShapes: shapes)
+    let plan = try Plan(model: model, inputShapes: arguments.shapes())
     let summaries = plan.stepSummaries
     let total = summaries.reduce(0) { $0 + $1.flops }
     print("plan: \(summaries.count) steps, \(plan.foldedNodeCount) nodes folded at plan time, arena \(plan.arenaByteCount) bytes, \(total) FLOPs per run")

@@ -31,7 +31,7 @@ public final class Alignment: @unchecked Sendable {
         view == .cc ? ccToMlo : mloToCc
     }
 
-    /// The attention weights from one source region to the regions of its column in the other view.
+    /// Returns the attention weights from one source region to the regions of its column in the other view.
     public func attentionRow(from view: MammographyView, row: Int, column: Int) -> [Float] {
         let regions = pair.geometry.regions
         let start = (column * regions + row) * regions

@@ -17,7 +17,7 @@ public struct RegionGrid: Sendable {
     /// Side of one region in model-input pixels.
     public var regionSide: Double { Double(geometry.regionSize * geometry.patchSize) }
 
-    /// The region containing model-input point (u, v), or nil when it lies outside the input.
+    /// Returns the region containing model-input point (u, v), or nil when it lies outside the input.
     public func region(atInput u: Double, _ v: Double) -> (row: Int, column: Int)? {
         let side = Double(geometry.imageSize)
         guard u.isFinite, v.isFinite, u >= 0, v >= 0, u < side, v < side else {
@@ -27,7 +27,7 @@ public struct RegionGrid: Sendable {
         return (min(Int(v / regionSide), last), min(Int(u / regionSide), last))
     }
 
-    /// The region containing an original pixel point of a view.
+    /// Returns the region containing an original pixel point of a view.
     public func region(atOriginal x: Double, _ y: Double, of view: PreprocessedView) -> (row: Int, column: Int)? {
         let point = view.originalToInput.apply(x: x, y: y)
         return region(atInput: point.x, point.y)

@@ -71,7 +71,7 @@ enum FileIO {
         }
     }
 
-    /// The entries of a directory, sorted, without "." and "..".
+    /// Returns the entries of a directory, sorted, without "." and "..".
     static func listDirectory(_ path: String) throws -> [String] {
         guard let directory = opendir(path) else {
             throw GlamError(.io, "cannot open directory '\(path)': \(String(cString: strerror(errno)))")
@@ -101,7 +101,7 @@ enum FileIO {
         access(path, F_OK) == 0
     }
 
-    /// The canonical absolute path with symbolic links resolved, or nil when it does not exist.
+    /// Returns the canonical absolute path with symbolic links resolved, or nil when it does not exist.
     static func realPath(_ path: String) -> String? {
         guard let resolved = realpath(path, nil) else {
             return nil
@@ -110,7 +110,7 @@ enum FileIO {
         return String(cString: resolved)
     }
 
-    /// The folder part of a path ("." when there is none).
+    /// Returns the folder part of a path ("." when there is none).
     static func directoryName(_ path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else {
             return "."

@@ -35,7 +35,7 @@ public final class TensorBuffer: @unchecked Sendable {
         self.parent = nil
     }
 
-    /// A view of `byteCount` bytes at `offset` inside `arena`, which it keeps alive.
+    /// Creates a view of `byteCount` bytes at `offset` inside `arena`, which it keeps alive.
     init(slice arena: TensorBuffer, offset: Int, byteCount: Int) {
         self.pointer = arena.pointer + offset
         self.byteCount = byteCount
@@ -121,7 +121,7 @@ public struct Tensor: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: pointer(as: Element.self), count: count))
     }
 
-    /// The same values under another shape with the same element count.
+    /// Returns the same values under another shape with the same element count.
     public func reshaped(_ newShape: [Int]) throws -> Tensor {
         let newCount = try Shape.elementCount(newShape)
         guard newCount == count else {
@@ -130,7 +130,7 @@ public struct Tensor: @unchecked Sendable {
         return try Tensor(dataType: dataType, shape: newShape, buffer: buffer)
     }
 
-    /// A deep copy with its own buffer.
+    /// Returns a deep copy with its own buffer.
     public func copy() throws -> Tensor {
         let result = try Tensor(dataType: dataType, shape: shape)
         try result.assign(from: self)

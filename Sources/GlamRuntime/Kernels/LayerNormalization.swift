@@ -4,7 +4,7 @@ import CKernels
 /// applies `Scale` and optional `B`, both broadcast to the normalised shape. The optional outputs
 /// Mean and InvStdDev have the input's leading shape followed by ones.
 ///
-/// Statistics accumulate in double, whatever `stash_type` says, which only makes them closer to
+/// Statistics accumulate in double, regardless of `stash_type`, which only makes them closer to
 /// exact.
 final class LayerNormalizationOperator: Operator {
     private let node: Node
@@ -55,8 +55,8 @@ final class LayerNormalizationOperator: Operator {
         try ElementDispatch.floating(input.dataType, Visitor(owner: self, inputs: inputs, outputs: outputs), context: node.label)
     }
 
-    /// The common case, FLOAT with Scale and B of the normalised shape and no statistics
-    /// outputs, runs the vectorised kernel over row blocks on the worker threads.
+    /// Runs the common case (FLOAT, Scale and B of the normalised shape, no statistics outputs)
+    /// through the vectorised kernel over row blocks on the worker threads; returns false otherwise.
     private func runFloatRows(_ inputs: [Tensor?], _ outputs: [Tensor]) throws -> Bool {
         let input = try inputs.at(0)
         let scale = try inputs.at(1)

@@ -1,4 +1,4 @@
-/// What the planner knows about one node input before anything runs.
+/// Plan-time facts about one node input: its type and, where known, its value.
 struct InputInfo {
     var type: TensorType
     /// The value, when it is an initializer or was folded at plan time.
@@ -91,7 +91,7 @@ struct AttributeReader {
 }
 
 extension Array where Element == InputInfo? {
-    /// The input at `index`, or an error naming the node when it is missing.
+    /// Returns the input at `index`, or throws an error naming the node when it is missing.
     func required(_ index: Int, of node: Node) throws -> InputInfo {
         guard index < count, let input = self[index] else {
             throw GlamError.invalidModel("\(node.label): required input #\(index) is missing")
@@ -99,12 +99,12 @@ extension Array where Element == InputInfo? {
         return input
     }
 
-    /// The input at `index` when present.
+    /// Returns the input at `index` when present.
     func optional(_ index: Int) -> InputInfo? {
         index < count ? self[index] : nil
     }
 
-    /// The constant value of input `index`; throws when it is computed at run time.
+    /// Returns the constant value of input `index`, and throws when it is computed at run time.
     func constantIntegers(_ index: Int, of node: Node, role: String) throws -> [Int] {
         let input = try required(index, of: node)
         guard let constant = input.constant else {
@@ -116,7 +116,7 @@ extension Array where Element == InputInfo? {
 }
 
 extension Array where Element == Tensor? {
-    /// The tensor at `index`; the planner guarantees that required inputs are present.
+    /// Returns the tensor at `index`. The planner guarantees that required inputs are present.
     func at(_ index: Int) throws -> Tensor {
         guard index < count, let tensor = self[index] else {
             throw GlamError.invalidArgument("input #\(index) is missing at run time")

@@ -12,20 +12,20 @@ struct StepIndex {
 
     func step(_ index: Int) -> Plan.Step { graph.steps[index] }
 
-    /// The step producing `slot` when it has the given op type.
+    /// Returns the step producing `slot` when it has the given op type.
     func producer(of slot: Int?, _ opType: String) -> Int? {
         guard let slot, let index = producer[slot], step(index).node.opType == opType else { return nil }
         return index
     }
 
-    /// The only step reading `slot`, when it has the given op type and the slot is not a graph output.
+    /// Returns the only step reading `slot` when it has the given op type and the slot is not a graph output.
     func soleConsumer(of slot: Int, _ opType: String) -> Int? {
         guard !graph.pinned.contains(slot), let readers = consumers[slot], readers.count == 1,
               step(readers[0]).node.opType == opType else { return nil }
         return readers[0]
     }
 
-    /// The value of a one-element FLOAT constant.
+    /// Returns the value of a one-element FLOAT constant.
     func scalar(_ slot: Int?) -> Float? {
         guard let slot, let value = graph.constants[slot], value.count == 1, value.dataType == .float else { return nil }
         return value.pointer(as: Float.self)[0]

@@ -1,4 +1,4 @@
-/// What a plan pass sees: the run-time steps with their typed slots and known constants.
+/// The input and output of a plan pass: the run-time steps with their typed slots and known constants.
 ///
 /// Passes run after shape binding and constant folding, so every value has a concrete type and
 /// every constant is a tensor; they rewrite the list of steps and must leave every graph output
@@ -12,7 +12,7 @@ struct PlanGraph {
     let pinned: Set<Int>
     let options: PlanOptions
 
-    /// The step that produces each slot.
+    /// Returns the step that produces each slot.
     func producers() -> [Int: Int] {
         var result: [Int: Int] = [:]
         for (index, step) in steps.enumerated() {
@@ -21,7 +21,7 @@ struct PlanGraph {
         return result
     }
 
-    /// The steps that read each slot (a step appears once per input that reads it).
+    /// Returns the steps that read each slot (a step appears once per input that reads it).
     func consumers() -> [Int: [Int]] {
         var result: [Int: [Int]] = [:]
         for (index, step) in steps.enumerated() {

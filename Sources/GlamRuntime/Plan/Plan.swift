@@ -122,6 +122,8 @@ public final class Plan: @unchecked Sendable {
             }
 
             for (index, step) in steps.enumerated() {
+                // NOTE: these two small arrays are allocated per step and run; the arena holds
+                // every tensor, but a run is not yet allocation-free.
                 let operands = step.inputs.map { slot in slot.map { values[$0] } }
                 let results = step.outputs.map { values[$0] }
                 if let profile {
@@ -142,7 +144,7 @@ public final class Plan: @unchecked Sendable {
         }
     }
 
-    /// A value-bound input may be fed again only with the value it was bound to.
+    /// Checks that a value-bound input is fed again only with the value it was bound to.
     private func checkBoundValue(_ input: Input, _ feed: Tensor?) throws {
         guard let feed else { return }
         let bound = values[input.slot]
@@ -168,7 +170,7 @@ public final class Profile: @unchecked Sendable {
     }
 }
 
-/// How the plan compiler treats a model.
+/// Compilation settings of a plan.
 public struct PlanOptions: Sendable {
     /// The arithmetic of the fused linear layers.
     public enum Precision: Sendable {
@@ -189,7 +191,7 @@ public struct PlanOptions: Sendable {
     }
 }
 
-/// How a plan binds the model's runtime inputs.
+/// The binding of a model's runtime inputs to shapes and, for some, values.
 public struct InputBinding: Sendable {
     /// Concrete shapes for inputs whose declared shape has symbolic or unknown dimensions.
     public var shapes: [String: [Int]]

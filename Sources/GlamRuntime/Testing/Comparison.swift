@@ -1,4 +1,4 @@
-/// How close a computed tensor must be to a reference: |a − b| ≤ absolute + relative · |b|.
+/// The tolerance of a comparison with a reference: |a − b| ≤ absolute + relative · |b|.
 public struct Tolerance: Sendable, CustomStringConvertible {
     public var absolute: Double
     public var relative: Double
@@ -25,7 +25,7 @@ public struct Comparison: Sendable {
     /// Cosine similarity of the flattened tensors (1 for two zero tensors).
     public var cosine: Double
     public var passed: Bool
-    /// Why the comparison failed when it failed before looking at values (type or shape).
+    /// The reason for a failure found before comparing values (a type or shape mismatch).
     public var mismatch: String?
 
     /// Compares `actual` with `expected` element by element; NaN matches NaN.
