@@ -19,6 +19,10 @@ final class AttentionOperator: Operator {
     private var batch = 0
     private var tokens = 0
     private var scratch: [TensorBuffer] = []
+    /// Base pointers of `scratch`, so that a run does not rebuild the array.
+    private var tiles: [UnsafeMutablePointer<Float>] = []
+    /// Serialises the recording of a worker's error; one lock for the operator's lifetime.
+    private let failureLock = Mutex()
 
     init(label: String, heads: Int, headDim: Int, scale: Float) {
         self.label = label
@@ -38,6 +42,7 @@ final class AttentionOperator: Operator {
         tokens = input.type.shape[1]
         let tile = try Shape.elementCount([AttentionOperator.blockRows, tokens]) * 4
         scratch = try (0..<max(1, Threading.threadCount)).map { _ in try TensorBuffer(byteCount: tile) }
+        tiles = scratch.map { $0.pointer.assumingMemoryBound(to: Float.self) }
         return [TensorType(.float, [batch, tokens, heads * headDim])]
     }
 
@@ -53,10 +58,11 @@ final class AttentionOperator: Operator {
             scratch += try (scratch.count..<Threading.threadCount).map { _ in
                 try TensorBuffer(byteCount: AttentionOperator.blockRows * tokens * 4)
             }
+            tiles = scratch.map { $0.pointer.assumingMemoryBound(to: Float.self) }
         }
-        let tiles = scratch.map { $0.pointer.assumingMemoryBound(to: Float.self) }
+        let tiles = self.tiles
+        let failureLock = self.failureLock
         var failure: Error?
-        let failureLock = Mutex()
 
         WorkerPool.shared.parallelFor(jobs) { job, worker in
             let block = job % blocks

@@ -44,9 +44,10 @@ enum MinimumFunction: BinaryFunction {
 /// Computes `output = function(a, b)` with broadcasting; `output` may alias `a` when shapes match.
 enum BinaryLoop {
     static func run<Element: NumericElement, Function: BinaryFunction>(
-        _ type: Element.Type, _ function: Function.Type, a: Tensor, b: Tensor, output: Tensor
+        _ type: Element.Type, _ function: Function.Type, a: Tensor, b: Tensor, output: Tensor,
+        layout: BroadcastLayout? = nil
     ) {
-        let layout = BroadcastLayout(outputShape: output.shape, operandShapes: [a.shape, b.shape])
+        let layout = layout ?? BroadcastLayout(outputShape: output.shape, operandShapes: [a.shape, b.shape])
         let lhs = a.pointer(as: Element.self)
         let rhs = b.pointer(as: Element.self)
         let result = output.pointer(as: Element.self)
@@ -82,6 +83,8 @@ final class BinaryArithmeticOperator: Operator {
     private let node: Node
     private let kind: Kind
     private var dataType = DataType.float
+    /// Per pairwise application, the iteration order computed once for the bound shapes.
+    private var layouts: [BroadcastLayout] = []
 
     init(node: Node, kind: Kind) {
         self.node = node
@@ -109,6 +112,10 @@ final class BinaryArithmeticOperator: Operator {
         }
         _ = try ElementDispatch.numeric(dataType, TypeCheck(), context: node.label)
         let shape = try Shape.broadcast(present.map(\.type.shape), context: node.label)
+        layouts = present.count < 2 ? [] : [BroadcastLayout(outputShape: shape, operandShapes: [present[0].type.shape, present[1].type.shape])]
+        for operand in present.dropFirst(2) {
+            layouts.append(BroadcastLayout(outputShape: shape, operandShapes: [shape, operand.type.shape]))
+        }
         return [TensorType(dataType, shape)]
     }
 
@@ -119,10 +126,14 @@ final class BinaryArithmeticOperator: Operator {
             try BroadcastCopy.run(operands[0], into: output)
             return
         }
-        try ElementDispatch.numeric(dataType, Visitor(kind: kind, a: operands[0], b: operands[1], output: output),
+        // The layouts were computed for the shapes `prepare` saw; a plan only runs those.
+        let bound = layouts.count == operands.count - 1
+        try ElementDispatch.numeric(dataType, Visitor(kind: kind, a: operands[0], b: operands[1], output: output,
+                                                      layout: bound ? layouts[0] : nil),
                                     context: node.label)
-        for operand in operands.dropFirst(2) {
-            try ElementDispatch.numeric(dataType, Visitor(kind: kind, a: output, b: operand, output: output),
+        for (position, operand) in operands.dropFirst(2).enumerated() {
+            try ElementDispatch.numeric(dataType, Visitor(kind: kind, a: output, b: operand, output: output,
+                                                          layout: bound ? layouts[position + 1] : nil),
                                         context: node.label)
         }
     }
@@ -136,17 +147,18 @@ final class BinaryArithmeticOperator: Operator {
         let a: Tensor
         let b: Tensor
         let output: Tensor
+        let layout: BroadcastLayout?
 
         func visit<Element: NumericElement>(_ type: Element.Type) throws {
             switch kind {
-            case .add: BinaryLoop.run(type, AddFunction.self, a: a, b: b, output: output)
-            case .subtract: BinaryLoop.run(type, SubtractFunction.self, a: a, b: b, output: output)
-            case .multiply: BinaryLoop.run(type, MultiplyFunction.self, a: a, b: b, output: output)
-            case .divide: BinaryLoop.run(type, DivideFunction.self, a: a, b: b, output: output)
-            case .truncatedMod: BinaryLoop.run(type, TruncatedModFunction.self, a: a, b: b, output: output)
-            case .flooredMod: BinaryLoop.run(type, FlooredModFunction.self, a: a, b: b, output: output)
-            case .maximum: BinaryLoop.run(type, MaximumFunction.self, a: a, b: b, output: output)
-            case .minimum: BinaryLoop.run(type, MinimumFunction.self, a: a, b: b, output: output)
+            case .add: BinaryLoop.run(type, AddFunction.self, a: a, b: b, output: output, layout: layout)
+            case .subtract: BinaryLoop.run(type, SubtractFunction.self, a: a, b: b, output: output, layout: layout)
+            case .multiply: BinaryLoop.run(type, MultiplyFunction.self, a: a, b: b, output: output, layout: layout)
+            case .divide: BinaryLoop.run(type, DivideFunction.self, a: a, b: b, output: output, layout: layout)
+            case .truncatedMod: BinaryLoop.run(type, TruncatedModFunction.self, a: a, b: b, output: output, layout: layout)
+            case .flooredMod: BinaryLoop.run(type, FlooredModFunction.self, a: a, b: b, output: output, layout: layout)
+            case .maximum: BinaryLoop.run(type, MaximumFunction.self, a: a, b: b, output: output, layout: layout)
+            case .minimum: BinaryLoop.run(type, MinimumFunction.self, a: a, b: b, output: output, layout: layout)
             }
         }
     }

@@ -45,7 +45,9 @@ struct BroadcastLayout {
     var innerStrides: [Int] { strides.map { $0[$0.count - 1] } }
 
     /// Calls `body(outputOffset, operandOffsets)` for each innermost row, in output order.
-    func forEachRow(_ body: (Int, [Int]) throws -> Void) rethrows {
+    ///
+    /// The counters live in stack storage, so iterating allocates nothing on the heap.
+    func forEachRow(_ body: (Int, UnsafeMutableBufferPointer<Int>) throws -> Void) rethrows {
         let outerRank = shape.count - 1
         var outerCount = 1
         for axis in 0..<outerRank {
@@ -55,25 +57,28 @@ struct BroadcastLayout {
             return
         }
 
-        var index = [Int](repeating: 0, count: outerRank)
-        var offsets = [Int](repeating: 0, count: strides.count)
-        let length = rowLength
-        for row in 0..<outerCount {
-            try body(row * length, offsets)
-            var axis = outerRank - 1
-            while axis >= 0 {
-                index[axis] += 1
-                for operand in offsets.indices {
-                    offsets[operand] += strides[operand][axis]
+        try withUnsafeTemporaryAllocation(of: Int.self, capacity: outerRank + strides.count) { storage in
+            storage.initialize(repeating: 0)
+            let index = UnsafeMutableBufferPointer(rebasing: storage[0..<outerRank])
+            let offsets = UnsafeMutableBufferPointer(rebasing: storage[outerRank...])
+            let length = rowLength
+            for row in 0..<outerCount {
+                try body(row * length, offsets)
+                var axis = outerRank - 1
+                while axis >= 0 {
+                    index[axis] += 1
+                    for operand in offsets.indices {
+                        offsets[operand] += strides[operand][axis]
+                    }
+                    if index[axis] < shape[axis] {
+                        break
+                    }
+                    for operand in offsets.indices {
+                        offsets[operand] -= strides[operand][axis] * shape[axis]
+                    }
+                    index[axis] = 0
+                    axis -= 1
                 }
-                if index[axis] < shape[axis] {
-                    break
-                }
-                for operand in offsets.indices {
-                    offsets[operand] -= strides[operand][axis] * shape[axis]
-                }
-                index[axis] = 0
-                axis -= 1
             }
         }
     }

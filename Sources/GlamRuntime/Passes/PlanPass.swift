@@ -39,7 +39,13 @@ protocol PlanPass {
 
 /// The passes the plan compiler runs, in order.
 enum PlanPasses {
-    static let all: [PlanPass.Type] = [AttentionFusion.self, GeluFusion.self, LinearFusion.self]
+    /// Clean-up runs first so the fusions see one copy of each value, and again last because a
+    /// fusion can leave a step whose only reader it absorbed.
+    static let all: [PlanPass.Type] = [
+        CommonSubexpressionElimination.self, DeadStepElimination.self,
+        AttentionFusion.self, GeluFusion.self, LinearFusion.self,
+        DeadStepElimination.self,
+    ]
 
     static func run(_ graph: inout PlanGraph) throws {
         for pass in all {

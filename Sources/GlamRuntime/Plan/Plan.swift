@@ -44,6 +44,11 @@ public final class Plan: @unchecked Sendable {
     /// Arena offset of each intermediate value, by slot.
     let arenaOffsets: [Int: Int]
 
+    /// Per step, the tensors it reads and writes, gathered once so that a run allocates no
+    /// per-step arrays.
+    private let stepOperands: [[Tensor?]]
+    private let stepResults: [[Tensor]]
+
     private let lock = Mutex()
 
     init(inputs: [Input], outputs: [Output], steps: [Step], values: [Tensor], foldedNodeCount: Int, arenaByteCount: Int,
@@ -55,6 +60,8 @@ public final class Plan: @unchecked Sendable {
         self.values = values
         self.foldedNodeCount = foldedNodeCount
         self.arenaByteCount = arenaByteCount
+        self.stepOperands = steps.map { step in step.inputs.map { slot in slot.map { values[$0] } } }
+        self.stepResults = steps.map { step in step.outputs.map { values[$0] } }
     }
 
     /// Builds a plan for `model`; `inputShapes` binds inputs whose declared shape is not fully fixed.
@@ -121,17 +128,14 @@ public final class Plan: @unchecked Sendable {
                 throw GlamError.invalidArgument("'\(name)' is not an input of this model; inputs are \(inputs.map(\.name))")
             }
 
-            for (index, step) in steps.enumerated() {
-                // NOTE: these two small arrays are allocated per step and run; the arena holds
-                // every tensor, but a run is not yet allocation-free.
-                let operands = step.inputs.map { slot in slot.map { values[$0] } }
-                let results = step.outputs.map { values[$0] }
+            for index in steps.indices {
+                let kernel = steps[index].kernel
                 if let profile {
                     let start = Clock.seconds()
-                    try step.kernel.run(operands, results)
-                    profile.record(step: index, opType: step.node.opType, seconds: Clock.seconds() - start)
+                    try kernel.run(stepOperands[index], stepResults[index])
+                    profile.record(step: index, opType: steps[index].node.opType, seconds: Clock.seconds() - start)
                 } else {
-                    try step.kernel.run(operands, results)
+                    try kernel.run(stepOperands[index], stepResults[index])
                 }
             }
 

@@ -242,18 +242,13 @@ struct PlanBuilder {
             _ = try Shape.elementCount(type.shape, context: node.label)
         }
 
-        let foldable = kernel.dependsOnlyOnShapes || inputSlots.allSatisfy { slot in slot.map { isConstant[$0] } ?? true }
+        let foldable = ConstantFolding.canFold(kernel, inputsAreConstant: inputSlots.map { slot in slot.map { isConstant[$0] } })
         var results: [Tensor?] = outputTypes.map { _ in nil }
         if foldable {
-            let tensors = try outputTypes.map { try Tensor(dataType: $0.dataType, shape: $0.shape) }
             let operands: [Tensor?] = try inputSlots.map { slot in
-                try slot.map { slot in
-                    // Shape-only kernels never read their input values; an unassigned buffer is fine.
-                    try values[slot] ?? Tensor(dataType: types[slot].dataType, shape: [0])
-                }
+                try slot.map { slot in try values[slot] ?? Tensor(dataType: types[slot].dataType, shape: [0]) }
             }
-            try kernel.run(operands, tensors)
-            results = tensors
+            results = try ConstantFolding.evaluate(kernel, outputTypes: outputTypes, operands: operands)
         }
 
         var outputSlots: [Int] = []
