@@ -298,3 +298,9 @@ const char *glam_kernel_isa(void) {
     default: return "scalar";
     }
 }
+
+static _Thread_local int thread_folding;
+
+void glam_set_thread_folding(int folding) { thread_folding = folding; }
+
+int glam_thread_folding(void) { return thread_folding; }

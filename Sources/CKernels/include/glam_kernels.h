@@ -24,6 +24,12 @@ void glam_kernel_gelu(const float *input, float *output, size_t count);
 void glam_kernel_layer_norm(const float *input, float *output, size_t rows, size_t width,
                             const float *scale, const float *bias, float epsilon);
 
+/* Marks the calling thread as folding constants at plan-build time (nonzero) or not (0).
+ * While it is set, libglam runs FLOAT GEMMs of that thread with OpenBLAS on the thread itself,
+ * so a model load neither generates oneDNN kernels nor wakes its OpenMP team. */
+void glam_set_thread_folding(int folding);
+int glam_thread_folding(void);
+
 /* The instruction set the kernels use on this CPU: "avx512", "avx2" or "scalar". */
 const char *glam_kernel_isa(void);
 

@@ -1,5 +1,6 @@
 import CDNNL
 import COpenBLAS
+import CKernels
 
 /// Row-major GEMM: `C = alpha · op(A) · op(B) + beta · C`.
 ///
@@ -36,7 +37,8 @@ enum BLAS {
         let orderA = transposeA ? CblasTrans : CblasNoTrans
         let orderB = transposeB ? CblasTrans : CblasNoTrans
         let small = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue < smallProductLimit
-        if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small {
+        let folding = glam_thread_folding() != 0
+        if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small && !folding {
             // NOTE: oneDNN 2.6's dnnl_sgemm allocates its packing buffers inside every call (one
             // or two malloc calls), so plans that use it are not allocation-free per run; a
             // matmul primitive with a user scratchpad, created once per step, would be.

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Constant folding: a node whose inputs are all known when the plan is built, or whose
 /// result follows from input shapes alone (Shape), runs once at build time and its outputs
 /// become constants.
@@ -15,8 +17,13 @@ enum ConstantFolding {
     ///
     /// `operands` holds nil for an omitted optional input. Shape-only kernels never read their
     /// input values, so a run-time input may be passed as an empty tensor of the right type.
+    ///
+    /// GEMMs run with OpenBLAS on the calling thread: a fold runs once, and sending it to oneDNN
+    /// would make every model load pay for oneDNN's kernel generation and thread start-up.
     static func evaluate(_ kernel: Operator, outputTypes: [TensorType], operands: [Tensor?]) throws -> [Tensor] {
         let outputs = try outputTypes.map { try Tensor(dataType: $0.dataType, shape: $0.shape) }
+        glam_set_thread_folding(1)
+        defer { glam_set_thread_folding(0) }
         try kernel.run(operands, outputs)
         return outputs
     }
