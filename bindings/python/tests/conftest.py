@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 
 import numpy as np
-import png
 import pytest
 
 import libglam
@@ -18,6 +17,9 @@ NYU = REPO_ROOT / "Tests" / "Fixtures" / "mammograms" / "nyu"
 
 def read_png(path: Path) -> np.ndarray:
     """Decode a grayscale PNG into a 2-D uint8 or uint16 array."""
+    # Imported here so that test files which need no PNG run without pypng.
+    import png
+
     width, height, rows, info = png.Reader(filename=str(path)).asDirect()
     if info["planes"] != 1:
         raise ValueError(f"{path} has {info['planes']} channels; expected grayscale")
