@@ -110,7 +110,7 @@ let package = Package(
 
         .testTarget(
             name: "GlamRuntimeTests",
-            dependencies: ["GlamRuntime"],
+            dependencies: ["GlamRuntime", "CGlamABI"],
             path: "Tests/GlamRuntimeTests"
         ),
     ],

@@ -10,7 +10,7 @@
  * Typical use:
  *
  *     glam_model *model = NULL;
- *     if (glam_model_open("models/glam-demo-opset18", NULL, &model) != GLAM_OK) {
+ *     if (glam_model_open("models/glam-demo", NULL, &model) != GLAM_OK) {
  *         fprintf(stderr, "%s\n", glam_last_error());
  *         return 1;
  *     }
@@ -203,6 +203,39 @@ void glam_model_options_init(glam_model_options *options, size_t struct_size);
  */
 glam_status glam_model_open(const char *bundle_path, const glam_model_options *options,
                             glam_model **out_model);
+
+/*
+ * Limits on model files. A bundle whose encoder.onnx or align.onnx exceeds one of them is
+ * rejected by glam_model_open with a message that names the count and the limit, before
+ * libglam allocates anything for the entries counted: GLAM_ERROR_OUT_OF_MEMORY for
+ * GLAM_MAX_TENSOR_BYTES and GLAM_MAX_TENSOR_ELEMENTS, GLAM_ERROR_INVALID_MODEL for the others.
+ * Every limit is far above what a ViT export needs (GLAM's ViT-S encoder: 393 nodes, rank 4).
+ *
+ * External data (weights stored beside the .onnx file) must lie inside the bundle folder:
+ * absolute locations, locations containing "..", and symbolic links that resolve outside the
+ * folder are rejected with GLAM_ERROR_INVALID_MODEL, and each external tensor's length must
+ * equal what its shape and type need.
+ */
+/* One .onnx file, in bytes: protobuf's 2 GiB message limit; store weights as external data. */
+#define GLAM_MAX_MODEL_FILE_BYTES 2147483647
+/* Nesting of protobuf messages (subgraphs in attributes): libprotobuf's recursion limit. */
+#define GLAM_MAX_MODEL_NESTING 100
+/* Nodes of the graph. */
+#define GLAM_MAX_MODEL_NODES (1 << 20)
+/* Initializers of the graph. */
+#define GLAM_MAX_MODEL_INITIALIZERS (1 << 20)
+/* Entries of each of the graph's input, output and value_info lists. */
+#define GLAM_MAX_MODEL_VALUE_INFOS (1 << 20)
+/* Inputs, outputs or attributes of one node. */
+#define GLAM_MAX_NODE_FIELDS (1 << 16)
+/* Values in one ints, floats or strings attribute. */
+#define GLAM_MAX_ATTRIBUTE_VALUES (1 << 24)
+/* Dimensions of one tensor or declared shape. */
+#define GLAM_MAX_TENSOR_RANK 64
+/* Bytes of any one tensor: a weight, or an intermediate value of the compiled plan. */
+#define GLAM_MAX_TENSOR_BYTES 4294967296ull
+/* Elements of any one shape, also of shapes that are never allocated. */
+#define GLAM_MAX_TENSOR_ELEMENTS 1099511627776ll
 
 /* Closes a model. NULL is ignored. Safe while other threads are inside calls on it. */
 void glam_model_close(glam_model *model);

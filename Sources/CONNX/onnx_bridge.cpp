@@ -76,7 +76,8 @@ ox_model *ox_model_parse(const void *bytes, size_t size, char *error, size_t err
     }
     try {
         if (!model->proto.ParseFromArray(bytes, static_cast<int>(size))) {
-            write_error(error, error_capacity, "not a valid ONNX ModelProto (protobuf parse failed)");
+            write_error(error, error_capacity,
+                        "not a valid ONNX ModelProto (protobuf parse failed: malformed, or messages nested more than 100 levels deep)");
             delete model;
             return nullptr;
         }

@@ -22,7 +22,7 @@ enum DemoCommand {
         guard (arguments.options["cc"] == nil) == (arguments.options["mlo"] == nil) else {
             throw CLIError("--cc and --mlo go together: pass both views of one breast, or neither for the NYU pair")
         }
-        let bundle = arguments.options["bundle"]?.last ?? "models/glam-demo-opset18"
+        let bundle = arguments.options["bundle"]?.last ?? "models/glam-demo"
         let ccPath = arguments.options["cc"]?.last ?? "Tests/Fixtures/mammograms/nyu/L-CC.png"
         let mloPath = arguments.options["mlo"]?.last ?? "Tests/Fixtures/mammograms/nyu/L-MLO.png"
         let outputDirectory = arguments.options["output-dir"]?.last ?? "demo-output"

@@ -24,7 +24,7 @@ check    runs every test_data_set_* in DIR (ONNX backend-test layout) and compar
 conformance runs ONNX's node tests (default: Debian's libonnx-testdata) with
          ONNX's backend tolerance and prints passed, failed and skipped counts;
          a test is skipped only when it uses an operator libglam does not implement.
-demo     runs a GLAM bundle (default: the embedded models/glam-demo-opset18) on a
+demo     runs a GLAM bundle (default: the embedded models/glam-demo) on a
          real CC + MLO pair and writes a picture and .npy files; see glam demo --help.
 --threads sets the OpenBLAS thread count (default: OpenBLAS's own default).
 """

@@ -17,7 +17,7 @@ enum FixturePaths {
 
     static func fixture(_ name: String) -> String { fixtures + "/" + name }
 
-    /// A bundle shipped in `models/`, such as the embedded default `glam-demo-opset18`.
+    /// A bundle shipped in `models/`, such as the embedded default `glam-demo`.
     static func bundle(_ name: String) -> String { repository + "/models/" + name }
 
     static func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: path) }

@@ -35,7 +35,7 @@ final class FixtureTests: XCTestCase {
     }
 
     func testDemoOpset18() throws {
-        try checkFixture(FixturePaths.bundle("glam-demo-opset18"))
+        try checkFixture(FixturePaths.bundle("glam-demo"))
     }
 
     func testSmallOpset18FromShared() throws {

@@ -14,7 +14,7 @@ final class PassTests: XCTestCase {
 
     func testEncoderFusionsFireOnBothExporters() throws {
         for folder in [FixturePaths.fixture("glam-tiny-opset17"), FixturePaths.fixture("glam-tiny-opset18"),
-                       FixturePaths.bundle("glam-demo-opset18")] {
+                       FixturePaths.bundle("glam-demo")] {
             let (fused, plain, _, _) = try runBoth(folder, graph: "encoder")
             let kinds = fused.stepKinds
             XCTAssertTrue(kinds.contains("Attention"), "\(folder): attention fusion did not fire")
@@ -27,7 +27,7 @@ final class PassTests: XCTestCase {
     }
 
     func testFusedAndUnfusedPlansAgree() throws {
-        for folder in [FixturePaths.fixture("glam-tiny-opset17"), FixturePaths.bundle("glam-demo-opset18")] {
+        for folder in [FixturePaths.fixture("glam-tiny-opset17"), FixturePaths.bundle("glam-demo")] {
             for graph in ["encoder", "align"] {
                 let (_, _, fused, plain) = try runBoth(folder, graph: graph)
                 for (name, tensor) in plain {
@@ -40,14 +40,14 @@ final class PassTests: XCTestCase {
     }
 
     func testArenaIsSmallerThanSeparateBuffers() throws {
-        let (fused, _, _, _) = try runBoth(FixturePaths.bundle("glam-demo-opset18"), graph: "encoder")
+        let (fused, _, _, _) = try runBoth(FixturePaths.bundle("glam-demo"), graph: "encoder")
         let separate = fused.stepSummaries.flatMap(\.outputShapes).reduce(0) { $0 + $1.reduce(4, *) }
         XCTAssertGreaterThan(fused.arenaByteCount, 0)
         XCTAssertLessThan(fused.arenaByteCount, separate / 2, "liveness should let values share memory")
     }
 
     func testBFloat16PrecisionStaysCloseToFloat() throws {
-        let folder = FixturePaths.bundle("glam-demo-opset18")
+        let folder = FixturePaths.bundle("glam-demo")
         let test = try BackendTest(modelPath: "\(folder)/encoder.onnx")
         let feeds = try test.inputs(of: "\(folder)/encoder/test_data_set_0")
         let binding = InputBinding(shapes: feeds.mapValues(\.shape))

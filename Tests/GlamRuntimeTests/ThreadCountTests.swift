@@ -8,7 +8,7 @@ final class ThreadCountTests: XCTestCase {
     }
 
     func testOneAndTwoThreadsAgree() throws {
-        let folder = FixturePaths.bundle("glam-demo-opset18")
+        let folder = FixturePaths.bundle("glam-demo")
         let test = try BackendTest(modelPath: folder + "/encoder.onnx")
         let feeds = try test.inputs(of: folder + "/encoder/test_data_set_0")
         let plan = try Plan(model: test.model, inputShapes: feeds.mapValues(\.shape))

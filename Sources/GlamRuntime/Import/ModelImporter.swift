@@ -11,20 +11,22 @@ public enum ModelImporter {
     static let checkerMaxOpset = 17
 
     /// Loads a model file; external data is resolved relative to the file's folder.
-    public static func load(path: String) throws -> Model {
+    public static func load(path: String, limits: ModelLimits = ModelLimits()) throws -> Model {
         try FileIO.withMappedFile(path: path) { bytes in
-            try load(buffer: bytes, externalDataDirectory: FileIO.directoryName(path), source: path)
+            try load(buffer: bytes, externalDataDirectory: FileIO.directoryName(path), source: path, limits: limits)
         }
     }
 
     /// Loads a model from serialized bytes. Without `externalDataDirectory`, external data is rejected.
-    public static func load(bytes: [UInt8], externalDataDirectory: String? = nil, source: String = "model") throws -> Model {
+    public static func load(bytes: [UInt8], externalDataDirectory: String? = nil, source: String = "model",
+                            limits: ModelLimits = ModelLimits()) throws -> Model {
         try bytes.withUnsafeBytes { buffer in
-            try load(buffer: buffer, externalDataDirectory: externalDataDirectory, source: source)
+            try load(buffer: buffer, externalDataDirectory: externalDataDirectory, source: source, limits: limits)
         }
     }
 
-    private static func load(buffer: UnsafeRawBufferPointer, externalDataDirectory: String?, source: String) throws -> Model {
+    private static func load(buffer: UnsafeRawBufferPointer, externalDataDirectory: String?, source: String,
+                             limits: ModelLimits) throws -> Model {
         var error = BridgeErrorBuffer()
         let parsed = error.storage.withUnsafeMutableBufferPointer { message in
             ox_model_parse(buffer.baseAddress, buffer.count, message.baseAddress, BridgeErrorBuffer.capacity)
@@ -46,8 +48,8 @@ public enum ModelImporter {
         guard let graphHandle = ox_model_graph(proto) else {
             throw GlamError.invalidModel("\(source): model has no graph")
         }
-        let decoder = TensorDecoder(externalDataDirectory: externalDataDirectory)
-        let graph = try readGraph(graphHandle, decoder: decoder, source: source)
+        let decoder = TensorDecoder(externalDataDirectory: externalDataDirectory, maxRank: limits.maxRank)
+        let graph = try readGraph(graphHandle, decoder: decoder, source: source, limits: limits)
 
         let defaultOpset = opsets[""] ?? 0
         if irVersion <= checkerMaxIRVersion && defaultOpset <= checkerMaxOpset {
@@ -117,9 +119,16 @@ public enum ModelImporter {
         }
     }
 
-    private static func readGraph(_ graph: OpaquePointer, decoder: TensorDecoder, source: String) throws -> Graph {
+    private static func readGraph(_ graph: OpaquePointer, decoder: TensorDecoder, source: String,
+                                  limits: ModelLimits) throws -> Graph {
         guard ox_graph_sparse_initializer_count(graph) == 0 else {
             throw GlamError.unsupported("\(source): sparse initializers are not supported")
+        }
+        try limits.check(ox_graph_node_count(graph), of: "nodes", limit: limits.maxNodeCount, source: source)
+        try limits.check(ox_graph_initializer_count(graph), of: "initializers", limit: limits.maxInitializerCount, source: source)
+        for (count, list) in [(ox_graph_input_count(graph), "graph inputs"), (ox_graph_output_count(graph), "graph outputs"),
+                              (ox_graph_value_info_count(graph), "value_info entries")] {
+            try limits.check(count, of: list, limit: limits.maxValueInfoCount, source: source)
         }
 
         var initializers: [String: Tensor] = [:]
@@ -135,19 +144,25 @@ public enum ModelImporter {
         var nodes: [Node] = []
         for index in 0..<ox_graph_node_count(graph) {
             guard let proto = ox_graph_node(graph, index) else { continue }
-            nodes.append(try readNode(proto, decoder: decoder))
+            nodes.append(try readNode(proto, decoder: decoder, source: source, limits: limits))
         }
 
+        let read = { (proto: OpaquePointer) in try readValueInfo(proto, source: source, limits: limits) }
         return Graph(
             name: ox_graph_name(graph).string,
             nodes: nodes,
             initializers: initializers,
-            inputs: (0..<ox_graph_input_count(graph)).compactMap { ox_graph_input(graph, $0) }.map(readValueInfo),
-            outputs: (0..<ox_graph_output_count(graph)).compactMap { ox_graph_output(graph, $0) }.map(readValueInfo),
-            valueInfo: (0..<ox_graph_value_info_count(graph)).compactMap { ox_graph_value_info(graph, $0) }.map(readValueInfo))
+            inputs: try (0..<ox_graph_input_count(graph)).compactMap { ox_graph_input(graph, $0) }.map(read),
+            outputs: try (0..<ox_graph_output_count(graph)).compactMap { ox_graph_output(graph, $0) }.map(read),
+            valueInfo: try (0..<ox_graph_value_info_count(graph)).compactMap { ox_graph_value_info(graph, $0) }.map(read))
     }
 
-    private static func readNode(_ proto: OpaquePointer, decoder: TensorDecoder) throws -> Node {
+    private static func readNode(_ proto: OpaquePointer, decoder: TensorDecoder, source: String,
+                                 limits: ModelLimits) throws -> Node {
+        let label = "\(source): node '\(ox_node_name(proto).string)'"
+        try limits.check(ox_node_input_count(proto), of: "inputs of \(label)", limit: limits.maxNodeFieldCount, source: source)
+        try limits.check(ox_node_output_count(proto), of: "outputs of \(label)", limit: limits.maxNodeFieldCount, source: source)
+        try limits.check(ox_node_attribute_count(proto), of: "attributes of \(label)", limit: limits.maxNodeFieldCount, source: source)
         var node = Node(
             name: ox_node_name(proto).string,
             opType: ox_node_op_type(proto).string,
@@ -158,13 +173,17 @@ public enum ModelImporter {
         for index in 0..<ox_node_attribute_count(proto) {
             guard let attribute = ox_node_attribute(proto, index) else { continue }
             let name = ox_attribute_name(attribute).string
-            node.attributes[name] = try readAttribute(attribute, decoder: decoder, owner: node.label)
+            node.attributes[name] = try readAttribute(attribute, decoder: decoder, owner: node.label, limits: limits)
         }
         return node
     }
 
-    private static func readAttribute(_ proto: OpaquePointer, decoder: TensorDecoder, owner: String) throws -> Attribute {
+    private static func readAttribute(_ proto: OpaquePointer, decoder: TensorDecoder, owner: String,
+                                      limits: ModelLimits) throws -> Attribute {
         let type = ox_attribute_type(proto)
+        let elementCount = max(ox_attribute_float_count(proto), ox_attribute_int_count(proto), ox_attribute_string_count(proto))
+        try limits.check(elementCount, of: "values in attribute '\(ox_attribute_name(proto).string)'",
+                         limit: limits.maxAttributeElementCount, source: owner)
         switch type {
         case 1:
             return .float(ox_attribute_float(proto))
@@ -192,7 +211,7 @@ public enum ModelImporter {
         }
     }
 
-    private static func readValueInfo(_ proto: OpaquePointer) -> ValueInfo {
+    private static func readValueInfo(_ proto: OpaquePointer, source: String, limits: ModelLimits) throws -> ValueInfo {
         let name = ox_value_info_name(proto).string
         guard ox_value_info_kind(proto) == 1 else {
             return ValueInfo(name: name, dataType: nil, shape: nil)
@@ -201,6 +220,7 @@ public enum ModelImporter {
         guard ox_value_info_has_shape(proto) != 0 else {
             return ValueInfo(name: name, dataType: dataType, shape: nil)
         }
+        try limits.check(ox_value_info_dim_count(proto), of: "dimensions of value '\(name)'", limit: limits.maxRank, source: source)
         var shape: [Dimension] = []
         for index in 0..<ox_value_info_dim_count(proto) {
             var value: Int64 = 0

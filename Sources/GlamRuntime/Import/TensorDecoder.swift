@@ -4,23 +4,21 @@ import CONNX
 struct TensorDecoder {
     /// The folder that external data locations are relative to; nil forbids external data.
     var externalDataDirectory: String?
+    /// Tensors of more dimensions are rejected before their shape is read.
+    var maxRank = ModelLimits().maxRank
 
     func decode(_ proto: OpaquePointer, context: String) throws -> Tensor {
         let name = ox_tensor_name(proto).string
         let label = name.isEmpty ? context : "\(context) '\(name)'"
+        let shape = try readShape(proto, label: label)
         let dataType = DataType(rawValue: ox_tensor_data_type(proto))
         if dataType == .string {
-            return try decodeStrings(proto, label: label)
+            return try decodeStrings(proto, shape: shape, label: label)
         }
         guard let elementSize = dataType.byteSize else {
             throw GlamError.unsupported("\(label) has data type \(dataType), which libglam does not support")
         }
 
-        let dimCount = ox_tensor_dim_count(proto)
-        var shape: [Int] = []
-        if dimCount > 0, let dims = ox_tensor_dims(proto) {
-            shape = (0..<dimCount).map { Int(dims[$0]) }
-        }
         let count = try Shape.elementCount(shape, context: label)
         let byteCount = count * elementSize
         let tensor = try Tensor(dataType: dataType, shape: shape)
@@ -46,10 +44,17 @@ struct TensorDecoder {
         return tensor
     }
 
-    /// STRING tensors live in `string_data` only.
-    private func decodeStrings(_ proto: OpaquePointer, label: String) throws -> Tensor {
+    private func readShape(_ proto: OpaquePointer, label: String) throws -> [Int] {
         let dimCount = ox_tensor_dim_count(proto)
-        let shape = dimCount > 0 ? (0..<dimCount).map { Int(ox_tensor_dims(proto)[$0]) } : []
+        guard dimCount <= maxRank else {
+            throw GlamError.invalidModel("\(label) has \(dimCount) dimensions, more than libglam's limit of \(maxRank)")
+        }
+        guard dimCount > 0, let dims = ox_tensor_dims(proto) else { return [] }
+        return (0..<dimCount).map { Int(dims[$0]) }
+    }
+
+    /// STRING tensors live in `string_data` only.
+    private func decodeStrings(_ proto: OpaquePointer, shape: [Int], label: String) throws -> Tensor {
         let tensor = try Tensor(dataType: .string, shape: shape)
         let available = ox_tensor_string_count(proto)
         guard available == tensor.count else {
