@@ -8,7 +8,7 @@ fixtures=$here/Fixtures
 shared=$here/../../shared/fixtures
 
 models=$here/../models
-for folder in "$fixtures/glam-tiny-opset17" "$fixtures/glam-tiny-opset18" "$models/glam-demo-opset18"; do
+for folder in "$fixtures/glam-tiny-opset17" "$fixtures/glam-tiny-opset18" "$models/glam-demo"; do
     for graph in encoder align; do
         "$glam" check "$folder/$graph.onnx" "$folder/$graph" | tail -n 1
     done

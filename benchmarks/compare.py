@@ -131,8 +131,8 @@ def main() -> None:
     arguments = parser.parse_args()
 
     pair = {"image": [2, 3, 518, 518]}
-    models = [("demo encoder (D=96, 4 layers)", ROOT / "models/glam-demo-opset18/encoder.onnx", pair),
-              ("demo alignment head", ROOT / "models/glam-demo-opset18/align.onnx", {})]
+    models = [("demo encoder (D=96, 4 layers)", ROOT / "models/glam-demo/encoder.onnx", pair),
+              ("demo alignment head", ROOT / "models/glam-demo/align.onnx", {})]
     small = SHARED / "glam-small-opset18"
     if small.exists():
         models += [("ViT-S/14 encoder (glam-small)", small / "encoder.onnx", pair),

@@ -28,7 +28,7 @@ sys.path.insert(0, str(REPO_ROOT / "bindings" / "python"))
 
 import libglam  # noqa: E402  (the path above makes the in-repository package importable)
 
-DEFAULT_MODEL = REPO_ROOT / "models" / "glam-demo-opset18"
+DEFAULT_MODEL = REPO_ROOT / "models" / "glam-demo"
 NYU = REPO_ROOT / "Tests" / "Fixtures" / "mammograms" / "nyu"
 
 

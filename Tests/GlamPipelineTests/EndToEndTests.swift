@@ -10,7 +10,7 @@ final class EndToEndTests: XCTestCase {
         let parts = String(describing: #filePath).split(separator: "/").dropLast(3)
         return "/" + parts.joined(separator: "/")
     }()
-    static let bundle = repository + "/models/glam-demo-opset18"
+    static let bundle = repository + "/models/glam-demo"
     static let images = repository + "/Tests/Fixtures/mammograms/nyu"
 
     static func stored(_ name: String) throws -> StoredImage {

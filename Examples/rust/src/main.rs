@@ -91,7 +91,7 @@ fn parse_arguments() -> Result<Options, String> {
     let mut options = Options {
         cc: manifest.join("target/nyu/L-CC.pgm"),
         mlo: manifest.join("target/nyu/L-MLO.pgm"),
-        model: manifest.join("../../models/glam-demo-opset18"),
+        model: manifest.join("../../models/glam-demo"),
         threads: 0,
         laterality: Laterality::Left,
     };

@@ -2,7 +2,7 @@
 models (Du, Chen, Dvornek, MICCAI 2025).
 
     import libglam
-    with libglam.Model("models/glam-demo-opset18", threads=2) as model:
+    with libglam.Model("models/glam-demo", threads=2) as model:
         with model.encode_pair(cc_pixels, mlo_pixels, laterality="L") as pair:
             with model.align(pair) as alignment:
                 heat, source = alignment.heatmap("CC", x, y, mlo_width, mlo_height)

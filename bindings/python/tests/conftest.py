@@ -11,7 +11,7 @@ import pytest
 import libglam
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DEMO_MODEL = Path(os.environ.get("LIBGLAM_MODEL", REPO_ROOT / "models" / "glam-demo-opset18"))
+DEMO_MODEL = Path(os.environ.get("LIBGLAM_MODEL", REPO_ROOT / "models" / "glam-demo"))
 NYU = REPO_ROOT / "Tests" / "Fixtures" / "mammograms" / "nyu"
 
 

@@ -6,6 +6,7 @@ import dataclasses
 import hashlib
 import io
 import json
+import os
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -237,6 +238,10 @@ def export_checkpoint(checkpoint_path, output_dir, options: Optional[ExportOptio
         report_name = "fixture.json" if options.untrained else "export.json"
         (staging / report_name).write_text(json.dumps(report, indent=1) + "\n")
 
+        # mkdtemp creates the folder private (0700); give the bundle the usual permissions.
+        umask = os.umask(0)
+        os.umask(umask)
+        staging.chmod(0o777 & ~umask)
         if output_dir.exists():
             output_dir.rmdir()
         staging.rename(output_dir)

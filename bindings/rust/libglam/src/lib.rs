@@ -6,7 +6,7 @@
 //!
 //! # fn main() -> libglam::Result<()> {
 //! # let (cc, mlo) = (vec![0u8; 4], vec![0u8; 4]);
-//! let model = Model::open_with_threads("models/glam-demo-opset18", 2)?;
+//! let model = Model::open_with_threads("models/glam-demo", 2)?;
 //! let pair = model.encode_pair(
 //!     &Image::new(&cc, 2, 2).laterality(Laterality::Left),
 //!     &Image::new(&mlo, 2, 2).laterality(Laterality::Left),

@@ -21,7 +21,7 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn demo_model() -> PathBuf {
-    std::env::var_os("LIBGLAM_MODEL").map(PathBuf::from).unwrap_or_else(|| repo_root().join("models/glam-demo-opset18"))
+    std::env::var_os("LIBGLAM_MODEL").map(PathBuf::from).unwrap_or_else(|| repo_root().join("models/glam-demo"))
 }
 
 /// Reads a binary PGM (P5) with maxval up to 65535.
