@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs the Python and Rust binding tests and examples against dist/lib/libglam.so (built by
-# `make lib`). Installs missing Python packages from PyPI with pip; the Rust crates use std
-# only. Exits non-zero when any step fails and ends with "bindings: N passed, M failed".
+# Runs the Python and Rust binding tests, the checkpoint exporter's tests, and the examples
+# against dist/lib/libglam.so (built by `make lib`). Installs missing Python packages from
+# PyPI with pip; the Rust crates use std only. Exits non-zero when any step fails and ends
+# with "bindings: N passed, M failed".
 #
 # usage: sh Tests/bindings-check.sh
 
@@ -91,6 +92,17 @@ export PYTHONDONTWRITEBYTECODE=1
 # Python: unit tests, then the example on the NYU PNG pair and on the CBIS-DDSM DICOM pair.
 (cd "$ROOT/bindings/python" && run_logged python-tests "$PYTHON" -m pytest -q -p no:cacheprovider tests)
 count_tests python-tests $?
+
+# The checkpoint exporter needs PyTorch and onnx, which `make export-deps` installs from Debian
+# for /usr/bin/python3; with another interpreter the tests skip themselves with a message.
+EXPORT_PYTHON=${EXPORT_PYTHON:-/usr/bin/python3}
+if "$EXPORT_PYTHON" -c "import torch, onnx, numpy, pytest" >/dev/null 2>&1; then
+    (cd "$ROOT/bindings/python" && run_logged exporter-tests "$EXPORT_PYTHON" -m pytest -q -p no:cacheprovider \
+        -W ignore::UserWarning tests/test_export.py)
+    count_tests exporter-tests $?
+else
+    echo "exporter-tests: skipped, $EXPORT_PYTHON lacks torch, onnx, numpy or pytest; run 'make export-deps'"
+fi
 
 run_logged python-example-png "$PYTHON" "$ROOT/Examples/python/encode_pair.py" --threads 2
 expect_output python-example-png "CC embedding: 128 values, L2 norm 1.0000" "top MLO region:" "untrained"
