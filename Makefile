@@ -13,7 +13,7 @@ GLAM := .build/release/glam
 DEMO_MODEL := models/glam-demo
 NYU := Tests/Fixtures/mammograms/nyu
 
-.PHONY: deps export-deps build lib demo demo-model test c-checks conformance fuzz-loader clean
+.PHONY: deps export-deps build lib demo demo-model test c-checks conformance leak-check fuzz fuzz-loader clean
 
 # Installs the Debian packages once; later runs only check that they are present.
 deps:

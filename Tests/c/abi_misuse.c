@@ -199,6 +199,10 @@ int main(int argc, char **argv) {
     expect_status("zero width", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "0×");
     bad = cc; bad.height = 70000;
     expect_status("absurd height", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "70000");
+    /* Within GLAM_MAX_IMAGE_SIDE on each side but above GLAM_MAX_IMAGE_PIXELS in all; the
+     * small buffer behind it must never be read. */
+    bad = cc; bad.width = 20000; bad.height = 20000; bad.row_stride = 20000;
+    expect_status("too many pixels", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "20000");
     bad = cc; bad.row_stride = (size_t)cc.width - 1;
     expect_status("short stride", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "row_stride");
     bad = cc; bad.pixel_type = 9;

@@ -89,17 +89,15 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Starts worker `workers.count + 1`. The identifier travels in the thread argument itself,
+    /// so no context object is allocated that the never-ending worker would keep alive.
     private func startWorker() {
         let identifier = workers.count + 1
-        let context = Unmanaged.passRetained(WorkerContext(pool: self, identifier: identifier)).toOpaque()
         var thread = pthread_t()
         guard pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            let context = Unmanaged<WorkerContext>.fromOpaque(argument).takeRetainedValue()
-            context.pool.workerLoop(identifier: context.identifier)
+            WorkerPool.shared.workerLoop(identifier: Int(bitPattern: argument))
             return nil
-        }, context) == 0 else {
-            Unmanaged<WorkerContext>.fromOpaque(context).release()
+        }, UnsafeMutableRawPointer(bitPattern: identifier)) == 0 else {
             return
         }
         pthread_detach(thread)
@@ -124,15 +122,5 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_cond_signal(done)
             }
         }
-    }
-}
-
-private final class WorkerContext {
-    let pool: WorkerPool
-    let identifier: Int
-
-    init(pool: WorkerPool, identifier: Int) {
-        self.pool = pool
-        self.identifier = identifier
     }
 }
