@@ -96,6 +96,22 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
 
+        // libFuzzer target for plan building with arbitrary input shapes (make fuzz).
+        .executableTarget(
+            name: "GlamFuzzPlan",
+            dependencies: ["GlamRuntime", "CFuzzSupport"],
+            path: "Sources/GlamFuzzPlan",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+
+        // libFuzzer target for the C ABI's image descriptions and accessors (make fuzz).
+        .executableTarget(
+            name: "GlamFuzzABI",
+            dependencies: ["GlamCAPI", "CGlamABI", "CFuzzSupport"],
+            path: "Sources/GlamFuzzABI",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
+
         .testTarget(
             name: "GlamMammographyTests",
             dependencies: ["GlamMammography", "GlamImageIO"],

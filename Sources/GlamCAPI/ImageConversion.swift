@@ -6,8 +6,9 @@ enum ImageConversion {
     static func storedImage(_ pointer: UnsafePointer<glam_image>?, name: String,
                             expectedView: glam_view) throws -> (image: StoredImage, laterality: Laterality, isFilm: Bool) {
         guard let pointer else { throw ABIError.invalidArgument("\(name) is NULL") }
+        // Check the size before copying the struct: a shorter host struct must not be read past its end.
+        try requireStructSize(pointer.pointee.struct_size, minimum: MemoryLayout<glam_image>.size, name: "glam_image")
         let image = pointer.pointee
-        try requireStructSize(image.struct_size, minimum: MemoryLayout<glam_image>.size, name: "glam_image")
         guard let pixels = image.pixels else { throw ABIError.invalidArgument("\(name).pixels is NULL") }
 
         let width = Int(image.width)
@@ -29,10 +30,11 @@ enum ImageConversion {
         default: throw ABIError.invalidArgument("\(name).pixel_type \(image.pixel_type) is not a glam_pixel_type (1 uint8, 2 uint16, 3 float32)")
         }
         let rowBytes = width * pixelSize
+        // Swift sees size_t as Int, so a row_stride above SSIZE_MAX arrives negative here.
         guard image.row_stride >= rowBytes else {
-            throw ABIError.invalidArgument("\(name).row_stride \(image.row_stride) is shorter than a row of \(width) pixels (\(rowBytes) bytes)")
+            throw ABIError.invalidArgument("\(name).row_stride \(UInt(bitPattern: image.row_stride)) is shorter than a row of \(width) pixels (\(rowBytes) bytes) or larger than any buffer")
         }
-        let stride = Int(image.row_stride)
+        let stride = image.row_stride
         let (lastRow, overflow) = stride.multipliedReportingOverflow(by: height - 1)
         guard !overflow, lastRow <= Int.max - rowBytes else {
             throw ABIError.invalidArgument("\(name).row_stride \(stride) × height \(height) overflows")
@@ -59,7 +61,8 @@ enum ImageConversion {
 
         var values = [Float](repeating: 0, count: width * height)
         var nonFinite = 0
-        let mask: UInt32 = bits == 0 || bits >= 32 ? .max : (UInt32(1) << UInt32(bits)) &- 1
+        // FLOAT32 ignores bits_stored, whatever its value, so only integer types build a mask.
+        let mask: UInt32 = pixelSize == 4 || bits == 0 ? .max : (UInt32(1) << UInt32(bits)) &- 1
         for row in 0..<height {
             let line = pixels + row * stride
             let offset = row * width

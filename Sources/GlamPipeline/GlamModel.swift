@@ -35,7 +35,11 @@ public final class GlamModel: @unchecked Sendable {
         let side = geometry.imageSize
         let options = PlanOptions(precision: precision)
         encoder = try PlanPool(model: encoderModel, binding: InputBinding(shapes: [imageInput.name: [2, 3, side, side]]), options: options)
-        aligner = try PlanPool(model: alignModel, binding: InputBinding(), options: options)
+        // The head runs one pair at a time; binding the token shapes also accepts exports
+        // whose batch dimension is symbolic.
+        let tokenShape = [1, geometry.grid * geometry.grid, geometry.featureDim]
+        let alignShapes = Dictionary(uniqueKeysWithValues: alignModel.graph.runtimeInputs.map { ($0.name, tokenShape) })
+        aligner = try PlanPool(model: alignModel, binding: InputBinding(shapes: alignShapes), options: options)
 
         self.geometry = geometry
         self.bundlePath = bundlePath

@@ -212,3 +212,39 @@ final class HeaderLimitsTests: XCTestCase {
         XCTAssertEqual(Int(GLAM_MAX_MODEL_FILE_BYTES), Int(Int32.max))
     }
 }
+
+/// `PlanOptions.maxMemoryBytes` rejects a plan before it allocates past the limit.
+final class PlanMemoryLimitTests: XCTestCase {
+    /// y = Relu(x) for x of `count` FLOAT values, whose size is bound when the plan is built.
+    private func reluModel() -> Model {
+        let graph = Graph(name: "relu", nodes: [Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["y"])],
+                          initializers: [:], inputs: [ValueInfo(name: "x", dataType: .float, shape: [.symbolic("n")])],
+                          outputs: [ValueInfo(name: "y", dataType: nil, shape: nil)], valueInfo: [])
+        return Model(irVersion: 8, producerName: "test", producerVersion: "", opsetImports: ["": 17], metadata: [], graph: graph)
+    }
+
+    private func build(count: Int, limit: Int) throws -> Plan {
+        try Plan(model: reluModel(), binding: InputBinding(shapes: ["x": [count]]), options: PlanOptions(maxMemoryBytes: limit))
+    }
+
+    func testPlanWithinLimitBuilds() throws {
+        // 4 MiB of input and 4 MiB of output.
+        XCTAssertNoThrow(try build(count: 1 << 20, limit: 8 << 20))
+    }
+
+    func testInputBeyondLimitIsRejected() {
+        XCTAssertThrowsError(try build(count: 1 << 20, limit: 1 << 20)) { error in
+            let message = (error as? GlamError)?.message ?? ""
+            XCTAssertEqual((error as? GlamError)?.kind, .outOfMemory)
+            XCTAssertTrue(message.contains("input 'x' needs 4194304 bytes"), message)
+        }
+    }
+
+    func testArenaBeyondLimitIsRejected() {
+        XCTAssertThrowsError(try build(count: 1 << 20, limit: 6 << 20)) { error in
+            let message = (error as? GlamError)?.message ?? ""
+            XCTAssertEqual((error as? GlamError)?.kind, .outOfMemory)
+            XCTAssertTrue(message.contains("intermediate values need more than 2097152 bytes"), message)
+        }
+    }
+}

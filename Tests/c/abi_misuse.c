@@ -12,6 +12,7 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,7 +203,11 @@ int main(int argc, char **argv) {
     /* Within GLAM_MAX_IMAGE_SIDE on each side but above GLAM_MAX_IMAGE_PIXELS in all; the
      * small buffer behind it must never be read. */
     bad = cc; bad.width = 20000; bad.height = 20000; bad.row_stride = 20000;
-    expect_status("too many pixels", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "20000");
+    expect_status("too many pixels", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "400000000 pixels");
+    bad = cc; bad.row_stride = SIZE_MAX;
+    expect_status("stride above SSIZE_MAX", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "18446744073709551615");
+    bad = cc; bad.row_stride = (size_t)1 << 62;
+    expect_status("stride overflowing with height", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "overflows");
     bad = cc; bad.row_stride = (size_t)cc.width - 1;
     expect_status("short stride", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_ARGUMENT, "row_stride");
     bad = cc; bad.pixel_type = 9;
@@ -226,6 +231,10 @@ int main(int argc, char **argv) {
     float_pixels[12345] = NAN;
     bad = cc; bad.pixels = float_pixels; bad.pixel_type = GLAM_PIXEL_FLOAT32; bad.row_stride = (size_t)cc.width * sizeof(float);
     expect_status("NaN pixels", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_IMAGE, "NaN");
+    /* bits_stored is ignored for FLOAT32, also when negative (found by fuzzing: it once trapped). */
+    bad.bits_stored = -128;
+    expect_status("float32 ignores bits_stored", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_IMAGE, "NaN");
+    bad.bits_stored = 0;
     memset(float_pixels, 0, (size_t)cc.width * (size_t)cc.height * sizeof(float));
     expect_status("all-zero image", glam_encode_pair(model, &bad, &mlo, &pair), GLAM_ERROR_INVALID_IMAGE, NULL);
     expect_true("out_pair untouched on failure", pair == NULL);

@@ -19,6 +19,8 @@ struct MemoryPlanner {
     let types: [TensorType]
     /// Slots that must keep their memory to the end (graph outputs).
     let pinned: Set<Int>
+    /// The largest arena this plan may allocate, in bytes.
+    var maxByteCount = TensorBuffer.maxByteCount
 
     private struct Block {
         var offset: Int
@@ -56,7 +58,12 @@ struct MemoryPlanner {
                     if free[fit].size == 0 { free.remove(at: fit) }
                 } else {
                     offsets[slot] = end
-                    end += size
+                    let (grown, overflow) = end.addingReportingOverflow(size)
+                    guard !overflow, grown <= maxByteCount else {
+                        throw GlamError(.outOfMemory,
+                                        "the plan's intermediate values need more than \(maxByteCount) bytes at \(step.node.label); bind smaller input shapes or raise the plan's memory limit")
+                    }
+                    end = grown
                 }
             }
 

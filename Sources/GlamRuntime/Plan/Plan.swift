@@ -188,10 +188,15 @@ public struct PlanOptions: Sendable {
     /// Runs the fusion passes when true.
     public var optimize = true
     public var precision = Precision.float32
+    /// The most bytes that building the plan may allocate for bound inputs, folded constants
+    /// and the arena of intermediate values, each counted when it is allocated; weights the
+    /// model already holds are not counted. nil leaves only the 4 GiB limit per buffer.
+    public var maxMemoryBytes: Int?
 
-    public init(optimize: Bool = true, precision: Precision = .float32) {
+    public init(optimize: Bool = true, precision: Precision = .float32, maxMemoryBytes: Int? = nil) {
         self.optimize = optimize
         self.precision = precision
+        self.maxMemoryBytes = maxMemoryBytes
     }
 }
 

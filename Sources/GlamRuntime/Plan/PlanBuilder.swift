@@ -12,6 +12,8 @@ struct PlanBuilder {
     /// True when some input had a symbolic dimension bound by the caller, which makes the
     /// exporter's fixed dimensions in value_info inapplicable.
     private var boundSymbolicDimension = false
+    /// Bytes allocated so far for inputs and folded constants, against `options.maxMemoryBytes`.
+    private var allocatedBytes = 0
 
     init(model: Model, binding: InputBinding) {
         self.model = model
@@ -75,7 +77,11 @@ struct PlanBuilder {
         }
         steps = graph.steps
 
-        let memory = try MemoryPlanner(steps: steps, types: types, pinned: Set(outputs.map(\.slot))).assign()
+        var planner = MemoryPlanner(steps: steps, types: types, pinned: Set(outputs.map(\.slot)))
+        if let limit = options.maxMemoryBytes {
+            planner.maxByteCount = min(planner.maxByteCount, max(0, limit - allocatedBytes))
+        }
+        let memory = try planner.assign()
         let bound = try values.enumerated().map { slot, value -> Tensor in
             if let value {
                 return value
@@ -121,6 +127,7 @@ struct PlanBuilder {
                 continue
             }
             let shape = try resolveShape(of: declared)
+            try reserve(TensorType(dataType, shape), for: "input '\(declared.name)'")
             let tensor = try Tensor(dataType: dataType, shape: shape)
             let slot = addValue(declared.name, tensor, constant: false)
             bound.append(Plan.Input(name: declared.name, type: TensorType(dataType, shape), slot: slot, isValueBound: false))
@@ -245,6 +252,9 @@ struct PlanBuilder {
         let foldable = ConstantFolding.canFold(kernel, inputsAreConstant: inputSlots.map { slot in slot.map { isConstant[$0] } })
         var results: [Tensor?] = outputTypes.map { _ in nil }
         if foldable {
+            for type in outputTypes {
+                try reserve(type, for: node.label)
+            }
             let operands: [Tensor?] = try inputSlots.map { slot in
                 try slot.map { slot in try values[slot] ?? Tensor(dataType: types[slot].dataType, shape: [0]) }
             }
@@ -258,6 +268,17 @@ struct PlanBuilder {
             outputSlots.append(addValue(key, results[index], type: outputTypes[index], constant: foldable))
         }
         return foldable ? nil : Plan.Step(node: node, kernel: kernel, inputs: inputSlots, outputs: outputSlots)
+    }
+
+    /// Counts a tensor the builder is about to allocate against `options.maxMemoryBytes`.
+    private mutating func reserve(_ type: TensorType, for owner: String) throws {
+        guard let limit = options.maxMemoryBytes else { return }
+        let bytes = try Shape.elementCount(type.shape, context: owner) * (type.dataType.byteSize ?? 0)
+        guard bytes <= limit - allocatedBytes else {
+            throw GlamError(.outOfMemory,
+                            "\(owner) needs \(bytes) bytes, beyond the plan's memory limit of \(limit) bytes (\(allocatedBytes) already used); bind smaller input shapes or raise PlanOptions.maxMemoryBytes")
+        }
+        allocatedBytes += bytes
     }
 
     /// Compares an inferred type with what the model declares for that value.

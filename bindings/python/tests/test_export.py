@@ -113,9 +113,9 @@ def test_export_writes_metadata_and_test_data(tmp_path):
         assert model.opset_import[0].version == 17
         assert "Resize" not in {node.op_type for node in model.graph.node}
 
-    encoder = onnx.load(str(bundle / "encoder.onnx"))
-    batch_dim = encoder.graph.input[0].type.tensor_type.shape.dim[0]
-    assert batch_dim.dim_param == "batch"
+    for graph in ("encoder.onnx", "align.onnx"):
+        for value in onnx.load(str(bundle / graph)).graph.input:
+            assert value.type.tensor_type.shape.dim[0].dim_param == "batch", f"{graph} {value.name}"
 
     report = json.loads((bundle / "export.json").read_text())
     assert report["untrained"] is False

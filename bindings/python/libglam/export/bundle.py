@@ -216,11 +216,11 @@ def export_checkpoint(checkpoint_path, output_dir, options: Optional[ExportOptio
         check_props = metadata(check_arch, regions, region_size, options)
         if not arch.has_alignment:
             check_props["glam.weights"] = "random"
-        # The alignment head is exported for one pair, because libglam's pipeline runs it on
-        # one pair and binds its inputs to the shapes the graph declares.
+        # libglam binds the head to one pair; other runtimes may batch pairs.
+        align_batch = {name: {0: "batch"} for name in list(ALIGN_INPUTS) + list(ALIGN_OUTPUTS)}
         align_model = export_graph(
             check_head, (torch.zeros(1, tokens, arch.dim), torch.zeros(1, tokens, arch.dim)), staging / "align.onnx",
-            ALIGN_INPUTS, ALIGN_OUTPUTS, None, check_props,
+            ALIGN_INPUTS, ALIGN_OUTPUTS, align_batch, check_props,
         )
         if tamper is not None:
             tamper(staging)

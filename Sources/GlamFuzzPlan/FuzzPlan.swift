@@ -1,0 +1,128 @@
+import CFuzzSupport
+import GlamRuntime
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libFuzzer entry point: a plan for one of a fixed set of real models, bound to input shapes
+/// taken from the fuzz input, then one run when the plan is small.
+///
+/// The models are loaded once from the folders in GLAM_FUZZ_MODELS (colon-separated .onnx
+/// paths; `make fuzz` sets it). Every input must end in a thrown error or a finished run,
+/// never a crash, hang or sanitizer report.
+///
+/// Input layout: byte 0 picks the model, byte 1 holds flags (bit 0: bound shapes replace the
+/// declared fixed dimensions, bit 1: run the plan), then per runtime input one rank byte and
+/// two bytes per dimension; the rest fills the input tensors.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzPlan(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    guard let data, size >= 2, !FuzzModels.shared.isEmpty else {
+        return 0
+    }
+    var reader = ByteReader(UnsafeBufferPointer(start: data, count: size))
+    let model = FuzzModels.shared[Int(reader.byte()) % FuzzModels.shared.count]
+    let flags = reader.byte()
+
+    var shapes: [String: [Int]] = [:]
+    for input in model.graph.runtimeInputs {
+        let rank = Int(reader.byte() % 7)
+        shapes[input.name] = (0..<rank).map { _ in reader.dimension() }
+    }
+    let binding = InputBinding(shapes: shapes, overridesDeclaredShapes: flags & 1 != 0)
+    // A host that binds shapes from untrusted input sets a memory limit; so does the harness.
+    let options = PlanOptions(maxMemoryBytes: 256 << 20)
+    guard let plan = try? Plan(model: model, binding: binding, options: options) else {
+        return 0
+    }
+
+    // Running checks the kernels on the odd shapes the plan accepted; large plans are only built.
+    let elementCount = plan.inputs.reduce(0) { $0 + $1.type.shape.reduce(1, *) }
+    guard flags & 2 != 0, plan.arenaByteCount <= 1 << 24, elementCount <= 1 << 20 else {
+        return 0
+    }
+    var feeds: [String: Tensor] = [:]
+    for input in plan.inputs where !input.isValueBound {
+        guard let tensor = try? Tensor(dataType: input.type.dataType, shape: input.type.shape) else {
+            return 0
+        }
+        reader.fill(tensor.rawPointer, byteCount: tensor.byteCount)
+        if input.type.dataType == .bool {
+            // A host can only hand over 0 or 1 for a BOOL element.
+            let flags = tensor.rawPointer.assumingMemoryBound(to: UInt8.self)
+            for index in 0..<tensor.count { flags[index] &= 1 }
+        }
+        feeds[input.name] = tensor
+    }
+    _ = try? plan.run(feeds)
+    return 0
+}
+
+/// Reads fields from the fuzz input; past its end every read returns zero.
+struct ByteReader {
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var position = 0
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
+    }
+
+    mutating func byte() -> UInt8 {
+        guard position < bytes.count else { return 0 }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    /// A dimension: mostly small, with the high bit of the first byte selecting a range up
+    /// to 32,767 so that size limits are reached too.
+    mutating func dimension() -> Int {
+        let high = byte()
+        let low = byte()
+        return high & 0x80 == 0 ? Int(low) : Int(high & 0x7f) << 8 | Int(low)
+    }
+
+    /// Copies the remaining input bytes into `pointer`, repeating them, or zeros when none remain.
+    mutating func fill(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
+        let remaining = bytes.count - position
+        guard remaining > 0, let base = bytes.baseAddress else {
+            pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
+            return
+        }
+        var offset = 0
+        while offset < byteCount {
+            let chunk = min(remaining, byteCount - offset)
+            (pointer + offset).copyMemory(from: base + position, byteCount: chunk)
+            offset += chunk
+        }
+    }
+}
+
+/// The models named by GLAM_FUZZ_MODELS, loaded once per process.
+enum FuzzModels {
+    static let shared: [Model] = {
+        guard let list = getenv("GLAM_FUZZ_MODELS").map({ String(cString: $0) }) else {
+            print("GlamFuzzPlan: set GLAM_FUZZ_MODELS to colon-separated .onnx paths")
+            return []
+        }
+        return list.split(separator: ":").compactMap { path in
+            do {
+                return try ModelImporter.load(path: String(path))
+            } catch {
+                print("GlamFuzzPlan: skipping \(path): \(error)")
+                return nil
+            }
+        }
+    }()
+}
+
+/// The program entry SwiftPM links for this executable target; it hands control to libFuzzer.
+@_cdecl("GlamFuzzPlan_main")
+public func fuzzPlanMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var arguments = argv
+    let status = glam_fuzz_run(&count, &arguments) { data, size in fuzzPlan(data, size) }
+    if status == -1 {
+        print("GlamFuzzPlan needs libFuzzer: build and run it with `make fuzz`.")
+        return 2
+    }
+    return status
+}
