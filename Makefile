@@ -85,7 +85,7 @@ leak-check: lib
 # Crash inputs land in .build/fuzz-artifacts; corpora grow in .build/fuzz-corpus.
 SECONDS ?= 60
 FUZZ_ARGS ?=
-FUZZ_BUILD := swift build -c release --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -enable-testing
+FUZZ_BUILD := swift build -c release --scratch-path .build/fuzz -Xswiftc -sanitize=fuzzer,address
 FUZZ_RUN := SWIFT_BACKTRACE=enable=no
 FUZZ_OPTIONS = -max_total_time=$(SECONDS) -timeout=10 -rss_limit_mb=4096 -artifact_prefix=.build/fuzz-artifacts/ $(FUZZ_ARGS)
 # LeakSanitizer cannot follow references stored in Swift enums with several payload cases, so it
@@ -105,7 +105,7 @@ fuzz-build: deps
 	mkdir -p .build/fuzz-artifacts .build/fuzz-corpus/loader .build/fuzz-corpus/plan .build/fuzz-corpus/abi
 
 fuzz-loader: fuzz-build
-	cp Tests/Fixtures/glam-tiny-opset17/*.onnx Tests/Fixtures/malformed/*.onnx Tests/Fixtures/fuzz-regressions/*.onnx \
+	cp Tests/Fixtures/glam-tiny-opset17/*.onnx Tests/Fixtures/malformed/*.onnx Tests/Fixtures/fuzz-regressions/loader/*.onnx \
 	  .build/fuzz-corpus/loader/
 	for test in $(NODE_SEEDS); do \
 	  cp /usr/share/libonnx-testdata/data/node/test_$$test/model.onnx .build/fuzz-corpus/loader/$$test.onnx; done

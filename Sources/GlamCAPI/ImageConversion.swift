@@ -113,3 +113,11 @@ func initializePrefix<Struct>(_ pointer: UnsafeMutablePointer<Struct>?, with def
         raw.copyMemory(from: base, byteCount: min(structSize, bytes.count))
     }
 }
+
+/// Checks and converts a host image as `glam_encode_pair` does, without encoding it, and
+/// returns whether it was accepted. The C ABI fuzz target calls it to reach the code that reads
+/// host memory thousands of times per second; it is not part of the C interface.
+public func checkHostImage(_ image: UnsafePointer<glam_image>?, view: glam_view) -> Bool {
+    let name = view == GLAM_VIEW_CC ? "cc" : "mlo"
+    return (try? ImageConversion.storedImage(image, name: name, expectedView: view)) != nil
+}

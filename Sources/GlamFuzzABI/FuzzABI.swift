@@ -1,6 +1,6 @@
 import CFuzzSupport
 import CGlamABI
-@testable import GlamCAPI
+import GlamCAPI
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,8 +38,8 @@ public func fuzzABI(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let mlo = images[1].description
 
     if FuzzBundle.convertOnly {
-        _ = try? ImageConversion.storedImage(cc, name: "cc", expectedView: GLAM_VIEW_CC)
-        _ = try? ImageConversion.storedImage(mlo, name: "mlo", expectedView: GLAM_VIEW_MLO)
+        _ = checkHostImage(cc, view: GLAM_VIEW_CC)
+        _ = checkHostImage(mlo, view: GLAM_VIEW_MLO)
         if let (pair, alignment) = FuzzBundle.fixedPair {
             readPair(pair, reader: &reader)
             readAlignment(alignment, reader: &reader)

@@ -121,7 +121,7 @@ final class MalformedModelTests: XCTestCase {
 /// Inputs the loader fuzzer once crashed on; each must now end in an error.
 final class FuzzRegressionTests: XCTestCase {
     func testFuzzRegressionsAreRejected() throws {
-        let folder = FixturePaths.fixture("fuzz-regressions")
+        let folder = FixturePaths.fixture("fuzz-regressions/loader")
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).sorted()
         XCTAssertFalse(names.isEmpty)
         for name in names {
