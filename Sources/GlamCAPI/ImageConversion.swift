@@ -30,7 +30,7 @@ enum ImageConversion {
         default: throw ABIError.invalidArgument("\(name).pixel_type \(image.pixel_type) is not a glam_pixel_type (1 uint8, 2 uint16, 3 float32)")
         }
         let rowBytes = width * pixelSize
-        // Swift sees size_t as Int, so a row_stride above SSIZE_MAX arrives negative here.
+        // Swift imports size_t as Int, so a row_stride above SSIZE_MAX arrives negative here.
         guard image.row_stride >= rowBytes else {
             throw ABIError.invalidArgument("\(name).row_stride \(UInt(bitPattern: image.row_stride)) is shorter than a row of \(width) pixels (\(rowBytes) bytes) or larger than any buffer")
         }
@@ -116,7 +116,7 @@ func initializePrefix<Struct>(_ pointer: UnsafeMutablePointer<Struct>?, with def
 
 /// Checks and converts a host image as `glam_encode_pair` does, without encoding it, and
 /// returns whether it was accepted. The C ABI fuzz target calls it to reach the code that reads
-/// host memory thousands of times per second; it is not part of the C interface.
+/// host memory thousands of times per second. It is not part of the C interface.
 public func checkHostImage(_ image: UnsafePointer<glam_image>?, view: glam_view) -> Bool {
     let name = view == GLAM_VIEW_CC ? "cc" : "mlo"
     return (try? ImageConversion.storedImage(image, name: name, expectedView: view)) != nil

@@ -12,8 +12,8 @@ import Glibc
 ///   arguments from the fuzz input. GLAM's preprocessing works at a 1024-pixel long side
 ///   whatever the input size, so this mode runs a few inputs per second.
 /// - `convert`: the same descriptions go only through the ABI's check and conversion of host
-///   pixels (the code that reads host memory), and the accessors run on a pair and alignment
-///   encoded once at start-up; thousands of inputs per second.
+///   pixels (the code that reads host memory). The accessors run on a pair and alignment
+///   encoded once at start-up, so this mode runs thousands of inputs per second.
 ///
 /// The bundle in GLAM_FUZZ_BUNDLE is opened once (`make fuzz` uses the small opset 17 test
 /// bundle). The harness keeps the host's side of the contract: a pixel buffer spans what its
@@ -139,7 +139,7 @@ struct FieldReader {
         (0..<4).reduce(0) { value, _ in value << 8 | Int32(byte()) }
     }
 
-    /// A small signed enum value: mostly valid ones, sometimes out of range or negative.
+    /// Reads a small signed enum value: mostly valid ones, sometimes out of range or negative.
     mutating func enumValue() -> Int32 {
         Int32(Int8(bitPattern: byte()))
     }
@@ -148,8 +148,8 @@ struct FieldReader {
         glam_view(rawValue: UInt32(bitPattern: enumValue()))
     }
 
-    /// A coordinate: a small pixel position most of the time, any double (NaN, infinity,
-    /// subnormal) when the first byte is odd.
+    /// Reads a coordinate: a small pixel position most of the time, any double (NaN,
+    /// infinity, subnormal) when the first byte is odd.
     mutating func coordinate() -> Double {
         let selector = byte()
         if selector & 1 == 1 {
@@ -171,7 +171,7 @@ struct FieldReader {
         }
         image.pixel_type = enumValue()
         let scale = byte()
-        // Sides up to 255 usually; scaled up to beyond GLAM_MAX_IMAGE_SIDE when `scale` says so.
+        // Sides are up to 255 usually, and a `scale` of 240 or more multiplies them past GLAM_MAX_IMAGE_SIDE.
         let multiplier: Int32 = scale >= 240 ? 1 << Int32(scale - 240) : 1
         image.width = Int32(byte()).multipliedReportingOverflow(by: multiplier).partialValue
         image.height = Int32(byte()).multipliedReportingOverflow(by: multiplier).partialValue
@@ -229,7 +229,7 @@ struct FieldReader {
             return 64
         }
 
-        // Swift sees size_t as Int: a stride above SSIZE_MAX is negative here.
+        // Swift imports size_t as Int, so a stride above SSIZE_MAX is negative here.
         let (rows, overflow) = image.row_stride.multipliedReportingOverflow(by: max(height - 1, 0))
         if image.row_stride < 0 || overflow || rows > Int.max - width * pixelSize {
             // No buffer can be that long; libglam must reject the stride without reading.
@@ -316,7 +316,7 @@ enum FuzzBundle {
     }()
 }
 
-/// The program entry SwiftPM links for this executable target; it hands control to libFuzzer.
+/// Hands control to libFuzzer; SwiftPM links this as the executable's entry point.
 @_cdecl("GlamFuzzABI_main")
 public func fuzzABIMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
     var count = argc

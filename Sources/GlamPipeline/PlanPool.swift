@@ -12,10 +12,11 @@ final class PlanPool: @unchecked Sendable {
     private var idle: [Plan]
 
     init(model: Model, binding: InputBinding, options: PlanOptions = PlanOptions()) throws {
-        self.model = model
+        // Every plan of the pool would fold the same constant subgraphs; fold them once.
+        self.model = ConstantFolding.foldConstantNodes(in: model)
         self.binding = binding
         self.options = options
-        self.idle = [try Plan(model: model, binding: binding, options: options)]
+        self.idle = [try Plan(model: self.model, binding: binding, options: options)]
     }
 
     /// The arena size of one plan in bytes.

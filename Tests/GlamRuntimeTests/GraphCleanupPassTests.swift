@@ -2,7 +2,7 @@
 import XCTest
 
 /// Constant folding, common-subexpression elimination and dead-step removal on small graphs
-/// whose right answer is known by hand.
+/// whose expected result is worked out by hand.
 final class GraphCleanupPassTests: XCTestCase {
     private func floatInput(_ name: String, _ shape: [Int]) -> ValueInfo {
         ValueInfo(name: name, dataType: .float, shape: shape.map { .fixed($0) })
@@ -85,5 +85,51 @@ final class GraphCleanupPassTests: XCTestCase {
         XCTAssertEqual(plan.stepKinds, ["Reshape"])
         XCTAssertEqual(plan.foldedNodeCount, 4)
         XCTAssertEqual(plan.outputs.first?.type.shape, [2, 12])
+    }
+
+    func testConstantNodesFoldIntoInitializers() throws {
+        // y = x · (a + b), where a + b depends on initializers only.
+        let a = try Tensor(shape: [3], values: [Float(1), 2, 3])
+        let b = try Tensor(shape: [3], values: [Float(10), 20, 30])
+        let scaled = model(nodes: [
+            Node(name: "offset", opType: "Add", inputs: ["a", "b"], outputs: ["c"]),
+            Node(name: "scale", opType: "Mul", inputs: ["x", "c"], outputs: ["y"]),
+        ], inputs: [floatInput("x", [2, 3])], outputs: ["y"], initializers: ["a": a, "b": b])
+
+        let folded = ConstantFolding.foldConstantNodes(in: scaled)
+        let y = try XCTUnwrap(try Plan(model: folded).run(["x": Tensor(shape: [2, 3], values: xValues)])["y"])
+
+        XCTAssertEqual(folded.graph.nodes.map(\.name), ["scale"])
+        let c = try XCTUnwrap(folded.graph.initializers["c"])
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: c.pointer(as: Float.self), count: c.count)), [11, 22, 33])
+        XCTAssertEqual(Array(UnsafeBufferPointer(start: y.pointer(as: Float.self), count: y.count)), [-22, -22, 0, 11, 44, 99])
+    }
+
+    func testGraphOutputNodeIsNotFolded() {
+        let a = try? Tensor(shape: [1], values: [Float(1)])
+        let constantOutput = model(nodes: [Node(name: "copy", opType: "Identity", inputs: ["a"], outputs: ["y"])],
+                                   inputs: [], outputs: ["y"], initializers: a.map { ["a": $0] } ?? [:])
+
+        XCTAssertEqual(ConstantFolding.foldConstantNodes(in: constantOutput).graph.nodes.map(\.name), ["copy"])
+    }
+
+    func testFoldedFixtureStillMatchesReference() throws {
+        let folder = FixturePaths.fixture("glam-tiny-opset17")
+        let test = try BackendTest(modelPath: folder + "/align.onnx")
+        let folded = ConstantFolding.foldConstantNodes(in: test.model)
+        let feeds = try test.inputs(of: folder + "/align/test_data_set_0")
+        var expected: [String: Tensor] = [:]
+        for (index, output) in test.model.graph.outputs.enumerated() {
+            expected[output.name] = try TensorFile.read(path: folder + "/align/test_data_set_0/output_\(index).pb").tensor
+        }
+
+        let outputs = try Plan(model: folded, binding: InputBinding(shapes: feeds.mapValues(\.shape))).run(feeds)
+
+        XCTAssertLessThan(folded.graph.nodes.count, test.model.graph.nodes.count)
+        for (name, reference) in expected {
+            let value = try XCTUnwrap(outputs[name], name)
+            let comparison = Comparison.compare(value, reference, tolerance: Tolerance(absolute: 1e-4))
+            XCTAssertLessThanOrEqual(comparison.maxAbsoluteDifference, 1e-4, name)
+        }
     }
 }

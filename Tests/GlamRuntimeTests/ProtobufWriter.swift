@@ -48,7 +48,7 @@ enum ONNXField {
     static let shapeDim = 1, dimValue = 1
 }
 
-/// An IR 8, opset 17 model around `graph`.
+/// Builds an IR 8, opset 17 model around `graph`.
 func onnxModel(_ graph: (inout ProtobufWriter) -> Void) -> [UInt8] {
     var model = ProtobufWriter()
     model.int(ONNXField.modelIRVersion, 8)
@@ -57,7 +57,7 @@ func onnxModel(_ graph: (inout ProtobufWriter) -> Void) -> [UInt8] {
     return model.bytes
 }
 
-/// A FLOAT value_info with the given fixed dimensions.
+/// Builds a FLOAT value_info with the given fixed dimensions.
 func floatValueInfo(_ name: String, _ dims: [Int]) -> (inout ProtobufWriter) -> Void {
     { info in
         info.string(ONNXField.valueInfoName, name)

@@ -2,7 +2,7 @@
 /// builds anything per entry.
 ///
 /// A repeated protobuf field costs a few bytes per entry in the file but a hundred or more in
-/// memory once it is a Swift value, so without these bounds a 2 GiB file of empty nodes could
+/// memory once it is a Swift value. Without these bounds, a 2 GiB file of empty nodes could
 /// make libglam allocate tens of gigabytes. Each bound is far above what a ViT export needs:
 /// GLAM's ViT-S encoder has 393 nodes and no tensor of rank above 4.
 public struct ModelLimits: Sendable {
@@ -19,9 +19,9 @@ public struct ModelLimits: Sendable {
     /// Dimensions of one tensor or declared shape.
     public var maxRank = 64
 
-    /// How deeply protobuf messages may nest (subgraphs inside attributes inside nodes ...).
-    /// This is libprotobuf's default recursion limit, which its parser enforces; it keeps the
-    /// parser, the ONNX checker and shape inference from exhausting the stack.
+    /// Maximum nesting depth of protobuf messages (subgraphs inside attributes inside nodes).
+    /// This is libprotobuf's default recursion limit, which its parser enforces, so the parser,
+    /// the ONNX checker and shape inference cannot exhaust the stack.
     public static let maxNestingDepth = 100
 
     public init() {}

@@ -16,29 +16,29 @@ enum CommonSubexpressionElimination: PlanPass {
     static func apply(to graph: inout PlanGraph) throws {
         var firstBySignature: [String: Int] = [:]
         var replacement: [Int: Int] = [:]
-        var kept: [Plan.Step] = []
-        kept.reserveCapacity(graph.steps.count)
+        var uniqueSteps: [Plan.Step] = []
+        uniqueSteps.reserveCapacity(graph.steps.count)
 
         for step in graph.steps {
             let inputs = step.inputs.map { slot in slot.map { replacement[$0] ?? $0 } }
             let current = Plan.Step(node: step.node, kernel: step.kernel, inputs: inputs, outputs: step.outputs)
             let writesGraphOutput = step.outputs.contains { graph.pinned.contains($0) }
             guard !writesGraphOutput, let signature = signature(of: current) else {
-                kept.append(current)
+                uniqueSteps.append(current)
                 continue
             }
 
-            if let first = firstBySignature[signature], kept[first].outputs.count == step.outputs.count {
-                for (duplicate, original) in zip(step.outputs, kept[first].outputs) {
+            if let first = firstBySignature[signature], uniqueSteps[first].outputs.count == step.outputs.count {
+                for (duplicate, original) in zip(step.outputs, uniqueSteps[first].outputs) {
                     replacement[duplicate] = original
                 }
                 continue
             }
-            firstBySignature[signature] = kept.count
-            kept.append(current)
+            firstBySignature[signature] = uniqueSteps.count
+            uniqueSteps.append(current)
         }
 
-        graph.steps = kept
+        graph.steps = uniqueSteps
     }
 
     /// A key equal for two steps exactly when they compute the same outputs, or nil when the
