@@ -120,7 +120,8 @@ typedef enum glam_status {
  */
 const char *glam_last_error(void);
 
-/* Returns a static name for a status, such as "GLAM_ERROR_INVALID_ARGUMENT". */
+/* Returns a static name for a status, such as "GLAM_ERROR_INVALID_ARGUMENT", or
+ * "GLAM_STATUS_UNKNOWN" for a value that is not a glam_status. Never returns NULL. */
 const char *glam_status_name(glam_status status);
 
 /* ---------------------------------------------------------------- enums */
@@ -205,10 +206,10 @@ glam_status glam_model_open(const char *bundle_path, const glam_model_options *o
                             glam_model **out_model);
 
 /*
- * Limits on model files. A bundle whose encoder.onnx or align.onnx exceeds one of them is
- * rejected by glam_model_open with a message that names the count and the limit, before
- * libglam allocates anything for the entries counted: GLAM_ERROR_OUT_OF_MEMORY for
- * GLAM_MAX_TENSOR_BYTES and GLAM_MAX_TENSOR_ELEMENTS, GLAM_ERROR_INVALID_MODEL for the others.
+ * Limits on model files. glam_model_open rejects a bundle whose encoder.onnx or align.onnx
+ * exceeds one of them, before libglam allocates anything for the entries counted, with a
+ * message that names the count and the limit. The status is GLAM_ERROR_OUT_OF_MEMORY for
+ * GLAM_MAX_TENSOR_BYTES and GLAM_MAX_TENSOR_ELEMENTS and GLAM_ERROR_INVALID_MODEL for the others.
  * Every limit is far above what a ViT export needs (GLAM's ViT-S encoder: 393 nodes, rank 4).
  *
  * External data (weights stored beside the .onnx file) must lie inside the bundle folder:
@@ -232,9 +233,9 @@ glam_status glam_model_open(const char *bundle_path, const glam_model_options *o
 #define GLAM_MAX_ATTRIBUTE_VALUES (1 << 24)
 /* Dimensions of one tensor or declared shape. */
 #define GLAM_MAX_TENSOR_RANK 64
-/* Bytes of any one tensor: a weight, or an intermediate value of the compiled plan. */
+/* Bytes of any one tensor (2^32, 4 GiB): a weight, or an intermediate value of the compiled plan. */
 #define GLAM_MAX_TENSOR_BYTES 4294967296ull
-/* Elements of any one shape, also of shapes that are never allocated. */
+/* Elements of any one shape (2^40), also of shapes that are never allocated. */
 #define GLAM_MAX_TENSOR_ELEMENTS 1099511627776ll
 
 /* Closes a model. NULL is ignored. Safe while other threads are inside calls on it. */
@@ -451,6 +452,8 @@ glam_status glam_alignment_similarity(const glam_alignment *alignment, glam_view
  * sides); it is written row-major.
  * out_source_row and out_source_column may be NULL; they receive the source region.
  *
+ * The product width × height is not limited beyond each side's range; the host's buffer must
+ * hold it.
  * Errors: GLAM_ERROR_INVALID_ARGUMENT (NULL heatmap, unknown view, width or height outside
  * 1..GLAM_MAX_IMAGE_SIDE), GLAM_ERROR_INVALID_IMAGE (the point is outside the cropped breast
  * area of source_view), GLAM_ERROR_INVALID_HANDLE.

@@ -108,7 +108,9 @@ int main(int argc, char **argv) {
     glam_model_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
-    glam_model_get_info(model, &info);
+    if (glam_model_get_info(model, &info) != GLAM_OK) {
+        return fail("glam_model_get_info");
+    }
     if (info.untrained) {
         printf("NOTICE: this bundle has untrained (random) weights; its outputs are not diagnostic.\n");
     }
@@ -133,21 +135,31 @@ int main(int argc, char **argv) {
 
     const float *embedding = NULL;
     size_t count = 0;
-    glam_pair_embedding(pair, GLAM_VIEW_CC, &embedding, &count);
+    if (glam_pair_embedding(pair, GLAM_VIEW_CC, &embedding, &count) != GLAM_OK) {
+        return fail("glam_pair_embedding");
+    }
     printf("CC embedding: %zu values, norm %.4f\n", count, norm(embedding, count));
-    glam_pair_embedding(pair, GLAM_VIEW_MLO, &embedding, &count);
+    if (glam_pair_embedding(pair, GLAM_VIEW_MLO, &embedding, &count) != GLAM_OK) {
+        return fail("glam_pair_embedding");
+    }
     printf("MLO embedding: %zu values, norm %.4f\n", count, norm(embedding, count));
 
     /* The heatmap at 1/8 resolution is enough to find the brightest MLO region. */
     int width = mlo_pixels.width / 8, height = mlo_pixels.height / 8;
     float *heat = malloc((size_t)width * (size_t)height * sizeof(float));
     int32_t row = 0, column = 0;
-    if (heat == NULL || glam_alignment_heatmap(alignment, GLAM_VIEW_CC, x, y, heat, width, height, &row, &column) != GLAM_OK) {
+    if (heat == NULL) {
+        fprintf(stderr, "out of memory for a %d×%d heatmap\n", width, height);
+        return 1;
+    }
+    if (glam_alignment_heatmap(alignment, GLAM_VIEW_CC, x, y, heat, width, height, &row, &column) != GLAM_OK) {
         return fail("glam_alignment_heatmap");
     }
     const float *attention = NULL;
     size_t regions = 0;
-    glam_alignment_attention(alignment, GLAM_VIEW_CC, &attention, &regions);
+    if (glam_alignment_attention(alignment, GLAM_VIEW_CC, &attention, &regions) != GLAM_OK) {
+        return fail("glam_alignment_attention");
+    }
     size_t best = 0;
     const float *weights = attention + ((size_t)column * regions + (size_t)row) * regions;
     for (size_t target = 1; target < regions; target++) {

@@ -101,7 +101,10 @@ enum DemoCommand {
         guard let inverse = view.originalToInput.inverted else {
             throw CLIError("the CC preprocessing transform is not invertible")
         }
-        let centre = inverse.apply(x: 2.5 * grid.regionSide, y: 4.5 * grid.regionSide)
+        // The middle row, a quarter of the way from the chest wall: inside the breast on any grid.
+        let regions = grid.geometry.regions
+        let centre = inverse.apply(x: (Double(regions / 4) + 0.5) * grid.regionSide,
+                                   y: (Double(regions / 2) + 0.5) * grid.regionSide)
         return (centre.x, centre.y)
     }
 
