@@ -128,11 +128,14 @@ def main() -> None:
     parser.add_argument("--glam", default=str(ROOT / ".build" / "release" / "glam"))
     parser.add_argument("--vit-b", default="/tmp/glam-base", help="folder for the generated ViT-B encoder")
     parser.add_argument("--output", help="also write the Markdown table to this file")
+    parser.add_argument("--only", help="run only the models whose label contains this text")
     arguments = parser.parse_args()
 
     pair = {"image": [2, 3, 518, 518]}
+    # The demo head's batch axis is dynamic; both runtimes get one pair.
+    demo_tokens = {"cc_patch_tokens": [1, 1369, 96], "mlo_patch_tokens": [1, 1369, 96]}
     models = [("demo encoder (D=96, 4 layers)", ROOT / "models/glam-demo/encoder.onnx", pair),
-              ("demo alignment head", ROOT / "models/glam-demo/align.onnx", {})]
+              ("demo alignment head", ROOT / "models/glam-demo/align.onnx", demo_tokens)]
     small = SHARED / "glam-small-opset18"
     if small.exists():
         models += [("ViT-S/14 encoder (glam-small)", small / "encoder.onnx", pair),
@@ -141,6 +144,8 @@ def main() -> None:
         if not base.exists():
             subprocess.run([sys.executable, str(Path(__file__).with_name("make_vit_b.py")), str(small), arguments.vit_b], check=True)
         models.append(("ViT-B/14 encoder (GLAM size)", base, pair))
+    if arguments.only:
+        models = [model for model in models if arguments.only in model[0]]
 
     environment = dict(os.environ, OMP_NUM_THREADS=str(arguments.threads))
     rates = {backend: child([sys.executable, __file__, "--gemm-worker", backend, str(arguments.threads)], environment)["gflops"]

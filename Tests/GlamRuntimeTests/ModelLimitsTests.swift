@@ -247,4 +247,21 @@ final class PlanMemoryLimitTests: XCTestCase {
             XCTAssertTrue(message.contains("intermediate values need more than 2097152 bytes"), message)
         }
     }
+
+    func testConvWorkingMemoryCountsAgainstLimit() throws {
+        // A 3×3 convolution of a 1×1×256×256 image unfolds 9 × 65,536 FLOAT columns (2.25 MiB).
+        let weights = try Tensor(shape: [1, 1, 3, 3], values: [Float](repeating: 1, count: 9))
+        let graph = Graph(name: "conv", nodes: [Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["y"],
+                                                    attributes: ["pads": .ints([1, 1, 1, 1])])],
+                          initializers: ["w": weights],
+                          inputs: [ValueInfo(name: "x", dataType: .float, shape: [.fixed(1), .fixed(1), .fixed(256), .fixed(256)])],
+                          outputs: [ValueInfo(name: "y", dataType: nil, shape: nil)], valueInfo: [])
+        let model = Model(irVersion: 8, producerName: "test", producerVersion: "", opsetImports: ["": 17], metadata: [], graph: graph)
+
+        XCTAssertNoThrow(try Plan(model: model, binding: InputBinding(), options: PlanOptions(maxMemoryBytes: 8 << 20)))
+        XCTAssertThrowsError(try Plan(model: model, binding: InputBinding(), options: PlanOptions(maxMemoryBytes: 2 << 20))) { error in
+            let message = (error as? GlamError)?.message ?? ""
+            XCTAssertTrue(message.contains("working memory needs 2359296 bytes"), message)
+        }
+    }
 }

@@ -15,6 +15,7 @@ final class ConvOperator: Operator {
     private let node: Node
     private var geometry = Geometry()
     private var columns: TensorBuffer?
+    private(set) var scratchByteCount = 0
 
     init(node: Node) {
         self.node = node
@@ -88,7 +89,12 @@ final class ConvOperator: Operator {
 
         let columnCount = try Shape.elementCount([g.channels / g.group * g.kernelHeight * g.kernelWidth,
                                                   g.outputHeight * g.outputWidth], context: node.label)
-        columns = try TensorBuffer(byteCount: columnCount * (x.type.dataType.byteSize ?? 4))
+        // The column buffer is allocated at the first run, after the planner has checked its size.
+        scratchByteCount = columnCount * (x.type.dataType.byteSize ?? 4)
+        guard scratchByteCount <= TensorBuffer.maxByteCount else {
+            throw GlamError(.outOfMemory, "\(node.label) needs \(scratchByteCount) bytes of im2col columns, more than libglam's 4 GiB buffer limit")
+        }
+        columns = nil
         return [TensorType(x.type.dataType, [g.batch, g.filters, g.outputHeight, g.outputWidth])]
     }
 
@@ -106,6 +112,9 @@ final class ConvOperator: Operator {
     }
 
     private func convolve<Element: BinaryFloatingPoint>(_ type: Element.Type, _ inputs: [Tensor?], _ output: Tensor) throws {
+        if columns == nil {
+            columns = try TensorBuffer(byteCount: scratchByteCount)
+        }
         guard let columns else { return }
         let g = geometry
         let x = try inputs.at(0).pointer(as: Element.self)

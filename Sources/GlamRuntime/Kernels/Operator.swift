@@ -22,11 +22,16 @@ protocol Operator: AnyObject {
     /// Floating-point operations of one run, counting a multiply-add as two; 0 where the
     /// operator does no arithmetic worth counting.
     var flops: Int { get }
+
+    /// Bytes of working memory the kernel allocates for itself, known after `prepare`, so that
+    /// the planner can count them against a plan's memory limit before the first run.
+    var scratchByteCount: Int { get }
 }
 
 extension Operator {
     var dependsOnlyOnShapes: Bool { false }
     var flops: Int { 0 }
+    var scratchByteCount: Int { 0 }
 }
 
 /// Reads node attributes with the type checks and defaults that ONNX specifies.

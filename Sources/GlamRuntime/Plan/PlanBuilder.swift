@@ -245,6 +245,7 @@ struct PlanBuilder {
             throw GlamError.invalidModel("\(node.label) declares \(node.outputs.count) outputs; the operator produces \(prepared.count)")
         }
         let outputTypes = Array(prepared.prefix(node.outputs.count))
+        try reserve(bytes: kernel.scratchByteCount, for: "\(node.label) working memory")
         for type in outputTypes {
             _ = try Shape.elementCount(type.shape, context: node.label)
         }
@@ -272,8 +273,13 @@ struct PlanBuilder {
 
     /// Counts a tensor the builder is about to allocate against `options.maxMemoryBytes`.
     private mutating func reserve(_ type: TensorType, for owner: String) throws {
+        guard options.maxMemoryBytes != nil else { return }
+        try reserve(bytes: try Shape.elementCount(type.shape, context: owner) * (type.dataType.byteSize ?? 0), for: owner)
+    }
+
+    /// Counts `bytes` that the builder or a kernel is about to allocate against `options.maxMemoryBytes`.
+    private mutating func reserve(bytes: Int, for owner: String) throws {
         guard let limit = options.maxMemoryBytes else { return }
-        let bytes = try Shape.elementCount(type.shape, context: owner) * (type.dataType.byteSize ?? 0)
         guard bytes <= limit - allocatedBytes else {
             throw GlamError(.outOfMemory,
                             "\(owner) needs \(bytes) bytes, beyond the plan's memory limit of \(limit) bytes (\(allocatedBytes) already used); bind smaller input shapes or raise PlanOptions.maxMemoryBytes")
