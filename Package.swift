@@ -88,10 +88,13 @@ let package = Package(
         // A weak link to libFuzzer's driver for the fuzz targets.
         .target(name: "CFuzzSupport", path: "Sources/CFuzzSupport"),
 
+        // What the fuzz targets share: input reading and the libFuzzer entry.
+        .target(name: "GlamFuzzSupport", dependencies: ["CFuzzSupport"], path: "Sources/GlamFuzzSupport"),
+
         // libFuzzer target for the ONNX loader and planner (make fuzz-loader).
         .executableTarget(
             name: "GlamFuzzLoader",
-            dependencies: ["GlamRuntime", "CFuzzSupport"],
+            dependencies: ["GlamRuntime", "GlamFuzzSupport", "CFuzzSupport"],
             path: "Sources/GlamFuzzLoader",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
@@ -99,7 +102,7 @@ let package = Package(
         // libFuzzer target for plan building with arbitrary input shapes (make fuzz).
         .executableTarget(
             name: "GlamFuzzPlan",
-            dependencies: ["GlamRuntime", "CFuzzSupport"],
+            dependencies: ["GlamRuntime", "GlamFuzzSupport", "CFuzzSupport"],
             path: "Sources/GlamFuzzPlan",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
@@ -107,7 +110,7 @@ let package = Package(
         // libFuzzer target for the C ABI's image descriptions and accessors (make fuzz).
         .executableTarget(
             name: "GlamFuzzABI",
-            dependencies: ["GlamCAPI", "CGlamABI", "CFuzzSupport"],
+            dependencies: ["GlamCAPI", "CGlamABI", "GlamFuzzSupport", "CFuzzSupport"],
             path: "Sources/GlamFuzzABI",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),

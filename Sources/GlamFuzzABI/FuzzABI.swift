@@ -1,4 +1,4 @@
-import CFuzzSupport
+import GlamFuzzSupport
 import CGlamABI
 import GlamCAPI
 #if canImport(Glibc)
@@ -25,7 +25,7 @@ public func fuzzABI(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, let model = FuzzBundle.model else {
         return 0
     }
-    var reader = FieldReader(UnsafeBufferPointer(start: data, count: size))
+    var reader = FuzzInput(data, count: size)
     var images: [HostImage] = []
     defer { images.forEach { $0.release() } }
     for _ in 0..<2 {
@@ -75,7 +75,7 @@ struct HostImage {
 }
 
 /// Calls every pair accessor once with a view, point and capacity from the fuzz input.
-private func readPair(_ pair: OpaquePointer, reader: inout FieldReader) {
+private func readPair(_ pair: OpaquePointer, reader: inout FuzzInput) {
     let view = reader.view()
     var values: UnsafePointer<Float>?
     var count = 0
@@ -100,7 +100,7 @@ private func readPair(_ pair: OpaquePointer, reader: inout FieldReader) {
 }
 
 /// Calls every alignment accessor, and the heatmap with a size and point from the fuzz input.
-private func readAlignment(_ alignment: OpaquePointer, reader: inout FieldReader) {
+private func readAlignment(_ alignment: OpaquePointer, reader: inout FuzzInput) {
     let view = reader.view()
     var values: UnsafePointer<Float>?
     var regions = 0
@@ -120,25 +120,7 @@ private func readAlignment(_ alignment: OpaquePointer, reader: inout FieldReader
                                         &row, &column)
 }
 
-/// Reads fields from the fuzz input; past its end every read returns zero.
-struct FieldReader {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-    }
-
-    mutating func byte() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
-    mutating func int32() -> Int32 {
-        (0..<4).reduce(0) { value, _ in value << 8 | Int32(byte()) }
-    }
-
+extension FuzzInput {
     /// Reads a small signed enum value: mostly valid ones, sometimes out of range or negative.
     mutating func enumValue() -> Int32 {
         Int32(Int8(bitPattern: byte()))
@@ -188,7 +170,7 @@ struct FieldReader {
         let padding = byte()
         if padding >= 250 {
             // Any size_t, as a host with a sign or unit mistake might pass.
-            image.row_stride = Int(bitPattern: (0..<8).reduce(0) { value, _ in value << 8 | UInt(byte()) })
+            image.row_stride = Int(truncatingIfNeeded: uint64())
         } else {
             image.row_stride = max(0, Int(max(image.width, 0)) * pixelSize + Int(padding % 16) - 2)
         }
@@ -319,12 +301,5 @@ enum FuzzBundle {
 /// Hands control to libFuzzer; SwiftPM links this as the executable's entry point.
 @_cdecl("GlamFuzzABI_main")
 public func fuzzABIMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    let status = glam_fuzz_run(&count, &arguments) { data, size in fuzzABI(data, size) }
-    if status == -1 {
-        print("GlamFuzzABI needs libFuzzer: build and run it with `make fuzz`.")
-        return 2
-    }
-    return status
+    runLibFuzzer(argc, argv, name: "GlamFuzzABI") { data, size in fuzzABI(data, size) }
 }

@@ -1,4 +1,4 @@
-import CFuzzSupport
+import GlamFuzzSupport
 import GlamRuntime
 
 /// libFuzzer entry point: any bytes as an ONNX model, then a plan for it.
@@ -17,15 +17,8 @@ public func fuzzLoader(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-/// The program entry SwiftPM links for this executable target; it hands control to libFuzzer.
+/// Hands control to libFuzzer; SwiftPM links this as the executable's entry point.
 @_cdecl("GlamFuzzLoader_main")
 public func fuzzLoaderMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    let status = glam_fuzz_run(&count, &arguments) { data, size in fuzzLoader(data, size) }
-    if status == -1 {
-        print("GlamFuzzLoader needs libFuzzer: build and run it with `make fuzz-loader`.")
-        return 2
-    }
-    return status
+    runLibFuzzer(argc, argv, name: "GlamFuzzLoader") { data, size in fuzzLoader(data, size) }
 }

@@ -1,4 +1,4 @@
-import CFuzzSupport
+import GlamFuzzSupport
 import GlamRuntime
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +19,7 @@ public func fuzzPlan(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size >= 2, !FuzzModels.shared.isEmpty else {
         return 0
     }
-    var reader = ByteReader(UnsafeBufferPointer(start: data, count: size))
+    var reader = FuzzInput(data, count: size)
     let model = FuzzModels.shared[Int(reader.byte()) % FuzzModels.shared.count]
     let flags = reader.byte()
 
@@ -57,42 +57,13 @@ public func fuzzPlan(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     return 0
 }
 
-/// Reads fields from the fuzz input; past its end every read returns zero.
-struct ByteReader {
-    private let bytes: UnsafeBufferPointer<UInt8>
-    private var position = 0
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        self.bytes = bytes
-    }
-
-    mutating func byte() -> UInt8 {
-        guard position < bytes.count else { return 0 }
-        defer { position += 1 }
-        return bytes[position]
-    }
-
+extension FuzzInput {
     /// Reads a dimension: mostly small, with the high bit of the first byte selecting a range
     /// up to 32,767 so that size limits are reached too.
     mutating func dimension() -> Int {
         let high = byte()
         let low = byte()
         return high & 0x80 == 0 ? Int(low) : Int(high & 0x7f) << 8 | Int(low)
-    }
-
-    /// Copies the remaining input bytes into `pointer`, repeating them, or zeros when none remain.
-    mutating func fill(_ pointer: UnsafeMutableRawPointer, byteCount: Int) {
-        let remaining = bytes.count - position
-        guard remaining > 0, let base = bytes.baseAddress else {
-            pointer.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
-            return
-        }
-        var offset = 0
-        while offset < byteCount {
-            let chunk = min(remaining, byteCount - offset)
-            (pointer + offset).copyMemory(from: base + position, byteCount: chunk)
-            offset += chunk
-        }
     }
 }
 
@@ -121,12 +92,5 @@ enum FuzzModels {
 /// Hands control to libFuzzer; SwiftPM links this as the executable's entry point.
 @_cdecl("GlamFuzzPlan_main")
 public func fuzzPlanMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var count = argc
-    var arguments = argv
-    let status = glam_fuzz_run(&count, &arguments) { data, size in fuzzPlan(data, size) }
-    if status == -1 {
-        print("GlamFuzzPlan needs libFuzzer: build and run it with `make fuzz`.")
-        return 2
-    }
-    return status
+    runLibFuzzer(argc, argv, name: "GlamFuzzPlan") { data, size in fuzzPlan(data, size) }
 }
