@@ -17,9 +17,9 @@ import Glibc
 ///
 /// The bundle in GLAM_FUZZ_BUNDLE is opened once (`make fuzz` uses the small opset 17 test
 /// bundle). The harness keeps the host's side of the contract: a pixel buffer spans what its
-/// description declares, unless the description is beyond libglam's documented limits, where
-/// libglam must reject it without reading; that buffer is 64 bytes, so AddressSanitizer
-/// reports any read past them. A `glam_image` whose struct_size is short is allocated short.
+/// description declares. A description beyond libglam's documented limits gets a 64-byte
+/// buffer instead, which libglam must reject without reading, so AddressSanitizer reports any
+/// read past it. A `glam_image` whose struct_size is short is allocated short.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzABI(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, let model = FuzzBundle.model else {

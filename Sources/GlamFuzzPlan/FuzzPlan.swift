@@ -11,9 +11,9 @@ import Glibc
 /// paths; `make fuzz` sets it). Every input must end in a thrown error or a finished run,
 /// never a crash, hang or sanitizer report.
 ///
-/// Input layout: byte 0 picks the model, byte 1 contains flags (bit 0: bound shapes replace the
-/// declared fixed dimensions, bit 1: run the plan), then per runtime input one rank byte and
-/// two bytes per dimension; the rest fills the input tensors.
+/// Input layout: byte 0 picks the model and byte 1 contains flags (bit 0: bound shapes replace
+/// the declared fixed dimensions, bit 1: run the plan). Then come one rank byte and two bytes
+/// per dimension for each runtime input, and the rest fills the input tensors.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPlan(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     guard let data, size >= 2, !FuzzModels.shared.isEmpty else {
