@@ -109,7 +109,11 @@ fuzz-loader: fuzz-build
 	  .build/fuzz-corpus/loader/
 	for test in $(NODE_SEEDS); do \
 	  cp /usr/share/libonnx-testdata/data/node/test_$$test/model.onnx .build/fuzz-corpus/loader/$$test.onnx; done
-	$(FUZZ_RUN) .build/fuzz/release/GlamFuzzLoader .build/fuzz-corpus/loader -max_len=200000 $(FUZZ_OPTIONS)
+	rm -rf .build/fuzz-external && mkdir -p .build/fuzz-external
+	cp Tests/Fixtures/malformed/weights.bin .build/fuzz-external/
+	ln -s /etc/hostname .build/fuzz-external/outside.bin
+	$(FUZZ_RUN) GLAM_FUZZ_EXTERNAL_DIR=.build/fuzz-external .build/fuzz/release/GlamFuzzLoader .build/fuzz-corpus/loader \
+	  -max_len=200000 $(FUZZ_OPTIONS)
 
 fuzz-plan: fuzz-build
 	$(FUZZ_RUN) $(FUZZ_NO_LEAKS) GLAM_FUZZ_MODELS=$(FUZZ_MODELS) .build/fuzz/release/GlamFuzzPlan .build/fuzz-corpus/plan \
