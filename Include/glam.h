@@ -212,10 +212,10 @@ glam_status glam_model_open(const char *bundle_path, const glam_model_options *o
  * GLAM_MAX_TENSOR_BYTES and GLAM_MAX_TENSOR_ELEMENTS and GLAM_ERROR_INVALID_MODEL for the others.
  * Every limit is far above what a ViT export needs (GLAM's ViT-S encoder: 393 nodes, rank 4).
  *
- * External data (weights stored beside the .onnx file) must lie inside the bundle folder:
- * absolute locations, locations containing "..", and symbolic links that resolve outside the
- * folder are rejected with GLAM_ERROR_INVALID_MODEL, and each external tensor's length must
- * equal what its shape and type need.
+ * External data (weights stored beside the .onnx file) must lie inside the bundle folder.
+ * Absolute locations, locations containing "..", and symbolic links that resolve outside the
+ * folder are rejected with GLAM_ERROR_INVALID_MODEL. Each external tensor's length must equal
+ * what its shape and type need.
  */
 /* One .onnx file, in bytes: protobuf's 2 GiB message limit; store weights as external data. */
 #define GLAM_MAX_MODEL_FILE_BYTES 2147483647

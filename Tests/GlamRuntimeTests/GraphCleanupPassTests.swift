@@ -4,19 +4,9 @@ import XCTest
 /// Constant folding, common-subexpression elimination and dead-step removal on small graphs
 /// whose expected result is worked out by hand.
 final class GraphCleanupPassTests: XCTestCase {
-    private func floatInput(_ name: String, _ shape: [Int]) -> ValueInfo {
-        ValueInfo(name: name, dataType: .float, shape: shape.map { .fixed($0) })
-    }
-
-    private func model(nodes: [Node], inputs: [ValueInfo], outputs: [String], initializers: [String: Tensor] = [:]) -> Model {
-        let graph = Graph(name: "test", nodes: nodes, initializers: initializers, inputs: inputs,
-                          outputs: outputs.map { ValueInfo(name: $0, dataType: nil, shape: nil) }, valueInfo: [])
-        return Model(irVersion: 8, producerName: "test", producerVersion: "", opsetImports: ["": 17], metadata: [], graph: graph)
-    }
-
     /// y = Relu(x) + Relu(x), with a Sigmoid branch that no output reads.
     private var duplicatedModel: Model {
-        model(nodes: [
+        testModel(nodes: [
             Node(name: "first", opType: "Relu", inputs: ["x"], outputs: ["a"]),
             Node(name: "second", opType: "Relu", inputs: ["x"], outputs: ["b"]),
             Node(name: "unused", opType: "Sigmoid", inputs: ["x"], outputs: ["dead"]),
@@ -41,7 +31,7 @@ final class GraphCleanupPassTests: XCTestCase {
     }
 
     func testDuplicateWritingGraphOutputStays() throws {
-        let graphOutputs = model(nodes: [
+        let graphOutputs = testModel(nodes: [
             Node(name: "first", opType: "Relu", inputs: ["x"], outputs: ["a"]),
             Node(name: "second", opType: "Relu", inputs: ["x"], outputs: ["b"]),
         ], inputs: [floatInput("x", [2, 3])], outputs: ["a", "b"])
@@ -57,7 +47,7 @@ final class GraphCleanupPassTests: XCTestCase {
     }
 
     func testDifferentAttributesAreNotMerged() throws {
-        let softmaxes = model(nodes: [
+        let softmaxes = testModel(nodes: [
             Node(name: "rows", opType: "Softmax", inputs: ["x"], outputs: ["a"], attributes: ["axis": .int(1)]),
             Node(name: "columns", opType: "Softmax", inputs: ["x"], outputs: ["b"], attributes: ["axis": .int(0)]),
             Node(name: "sum", opType: "Add", inputs: ["a", "b"], outputs: ["y"]),
@@ -71,7 +61,7 @@ final class GraphCleanupPassTests: XCTestCase {
         let index = try Tensor(shape: [], values: [Int64(0)])
         let minusOne = try Tensor(shape: [1], values: [Int64(-1)])
         let axes = try Tensor(shape: [1], values: [Int64(0)])
-        let flatten = model(nodes: [
+        let flatten = testModel(nodes: [
             Node(name: "shape", opType: "Shape", inputs: ["x"], outputs: ["s"]),
             Node(name: "batch", opType: "Gather", inputs: ["s", "index"], outputs: ["n"], attributes: ["axis": .int(0)]),
             Node(name: "batch1d", opType: "Unsqueeze", inputs: ["n", "axes"], outputs: ["n1"]),
@@ -91,7 +81,7 @@ final class GraphCleanupPassTests: XCTestCase {
         // y = x · (a + b), where a + b depends on initializers only.
         let a = try Tensor(shape: [3], values: [Float(1), 2, 3])
         let b = try Tensor(shape: [3], values: [Float(10), 20, 30])
-        let scaled = model(nodes: [
+        let scaled = testModel(nodes: [
             Node(name: "offset", opType: "Add", inputs: ["a", "b"], outputs: ["c"]),
             Node(name: "scale", opType: "Mul", inputs: ["x", "c"], outputs: ["y"]),
         ], inputs: [floatInput("x", [2, 3])], outputs: ["y"], initializers: ["a": a, "b": b])
@@ -107,7 +97,7 @@ final class GraphCleanupPassTests: XCTestCase {
 
     func testGraphOutputNodeIsNotFolded() {
         let a = try? Tensor(shape: [1], values: [Float(1)])
-        let constantOutput = model(nodes: [Node(name: "copy", opType: "Identity", inputs: ["a"], outputs: ["y"])],
+        let constantOutput = testModel(nodes: [Node(name: "copy", opType: "Identity", inputs: ["a"], outputs: ["y"])],
                                    inputs: [], outputs: ["y"], initializers: a.map { ["a": $0] } ?? [:])
 
         XCTAssertEqual(ConstantFolding.foldConstantNodes(in: constantOutput).graph.nodes.map(\.name), ["copy"])

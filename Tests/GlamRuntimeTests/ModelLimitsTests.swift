@@ -217,10 +217,8 @@ final class HeaderLimitsTests: XCTestCase {
 final class PlanMemoryLimitTests: XCTestCase {
     /// y = Relu(x) for x of `count` FLOAT values, whose size is bound when the plan is built.
     private func reluModel() -> Model {
-        let graph = Graph(name: "relu", nodes: [Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["y"])],
-                          initializers: [:], inputs: [ValueInfo(name: "x", dataType: .float, shape: [.symbolic("n")])],
-                          outputs: [ValueInfo(name: "y", dataType: nil, shape: nil)], valueInfo: [])
-        return Model(irVersion: 8, producerName: "test", producerVersion: "", opsetImports: ["": 17], metadata: [], graph: graph)
+        testModel(nodes: [Node(name: "relu", opType: "Relu", inputs: ["x"], outputs: ["y"])],
+                  inputs: [ValueInfo(name: "x", dataType: .float, shape: [.symbolic("n")])], outputs: ["y"])
     }
 
     private func build(count: Int, limit: Int) throws -> Plan {
@@ -251,12 +249,9 @@ final class PlanMemoryLimitTests: XCTestCase {
     func testConvWorkingMemoryCountsAgainstLimit() throws {
         // A 3×3 convolution of a 1×1×256×256 image unfolds 9 × 65,536 FLOAT columns (2.25 MiB).
         let weights = try Tensor(shape: [1, 1, 3, 3], values: [Float](repeating: 1, count: 9))
-        let graph = Graph(name: "conv", nodes: [Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["y"],
-                                                    attributes: ["pads": .ints([1, 1, 1, 1])])],
-                          initializers: ["w": weights],
-                          inputs: [ValueInfo(name: "x", dataType: .float, shape: [.fixed(1), .fixed(1), .fixed(256), .fixed(256)])],
-                          outputs: [ValueInfo(name: "y", dataType: nil, shape: nil)], valueInfo: [])
-        let model = Model(irVersion: 8, producerName: "test", producerVersion: "", opsetImports: ["": 17], metadata: [], graph: graph)
+        let model = testModel(nodes: [Node(name: "conv", opType: "Conv", inputs: ["x", "w"], outputs: ["y"],
+                                           attributes: ["pads": .ints([1, 1, 1, 1])])],
+                              inputs: [floatInput("x", [1, 1, 256, 256])], outputs: ["y"], initializers: ["w": weights])
 
         XCTAssertNoThrow(try Plan(model: model, binding: InputBinding(), options: PlanOptions(maxMemoryBytes: 8 << 20)))
         XCTAssertThrowsError(try Plan(model: model, binding: InputBinding(), options: PlanOptions(maxMemoryBytes: 2 << 20))) { error in

@@ -1,8 +1,8 @@
 /*
- * Times oneDNN's matmul primitive on the ViT-B MLP shape (2748×768 by 768×3072: a CC + MLO
- * batch of 1374 tokens each) in fp32 or bf16 (bf16 inputs, fp32 output), with the weights in
- * the layout oneDNN picks, as libglam's bf16 linear layers use it. OMP_NUM_THREADS sets the
- * threads.
+ * Times oneDNN's matmul primitive on the ViT-B MLP shape: 2748×768 by 768×3072, a CC + MLO
+ * batch of 1374 tokens each. It runs in fp32 or in bf16 (bf16 inputs, fp32 output), with the
+ * weights in the layout oneDNN picks, as libglam's bf16 linear layers use it.
+ * OMP_NUM_THREADS sets the threads.
  *
  *   gcc -O2 dnnl_matmul.c -o dnnl_matmul -ldnnl && OMP_NUM_THREADS=2 ./dnnl_matmul bf16
  */

@@ -39,9 +39,9 @@ enum BLAS {
         let small = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue < smallProductLimit
         let folding = glam_thread_folding() != 0
         if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small && !folding {
-            // NOTE: oneDNN 2.6's dnnl_sgemm allocates its packing buffers inside every call (one
-            // or two malloc calls), so plans that use it are not allocation-free per run; a
-            // matmul primitive with a user scratchpad, created once per step, would be.
+            // NOTE: oneDNN 2.6's dnnl_sgemm allocates its packing buffers inside every call, so
+            // plans that use it are not allocation-free per run. A matmul primitive with a user
+            // scratchpad, created once per step, would be.
             let status = dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, Int64(m), Int64(n), Int64(k),
                                     Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int64(lda),
                                     UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int64(ldb),

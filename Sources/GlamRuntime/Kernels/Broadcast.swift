@@ -46,7 +46,7 @@ struct BroadcastLayout {
 
     /// Calls `body(outputOffset, operandOffsets)` for each innermost row, in output order.
     ///
-    /// The counters live in stack storage, so iterating allocates nothing on the heap.
+    /// Keeps its counters in stack storage, so iterating allocates nothing on the heap.
     func forEachRow(_ body: (Int, UnsafeMutableBufferPointer<Int>) throws -> Void) rethrows {
         let outerRank = shape.count - 1
         var outerCount = 1

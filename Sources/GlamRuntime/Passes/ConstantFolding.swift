@@ -15,7 +15,7 @@ public enum ConstantFolding {
 
     /// Runs the kernel on the known operands and returns its outputs.
     ///
-    /// `operands` holds nil for an omitted optional input. Shape-only kernels never read their
+    /// `operands` contains nil for an omitted optional input. Shape-only kernels never read their
     /// input values, so a run-time input may be passed as an empty tensor of the right type.
     ///
     /// GEMMs run with OpenBLAS on the calling thread: a fold runs once, and sending it to oneDNN
@@ -62,7 +62,7 @@ extension ConstantFolding {
         return folded
     }
 
-    /// The outputs of `node` when it can run now on known constants, or nil.
+    /// Returns the outputs of `node` when it can run now on known constants, or nil.
     private static func foldedOutputs(of node: Node, in model: Model, constants: [String: Tensor],
                                       graphOutputs: Set<String>) -> [Tensor]? {
         let inputs = node.inputs.filter { !$0.isEmpty }

@@ -188,9 +188,9 @@ public struct PlanOptions: Sendable {
     /// Runs the fusion passes when true.
     public var optimize = true
     public var precision = Precision.float32
-    /// The most bytes that building the plan may allocate for bound inputs, folded constants
-    /// and the arena of intermediate values, each counted when it is allocated; weights the
-    /// model already holds are not counted. nil leaves only the 4 GiB limit per buffer.
+    /// The maximum number of bytes that building the plan may allocate for bound inputs,
+    /// folded constants, kernel working memory and the arena of intermediate values. Weights
+    /// that the model already contains are not counted. nil leaves only the 4 GiB limit per buffer.
     public var maxMemoryBytes: Int?
 
     public init(optimize: Bool = true, precision: Precision = .float32, maxMemoryBytes: Int? = nil) {

@@ -20,6 +20,7 @@ def parse_arguments(argv):
     )
     parser.add_argument("checkpoint", type=Path, help="GLAM .ckpt, bare state dict, or DINOv2 hub .pth")
     parser.add_argument("output", type=Path, help="bundle folder to create (must not exist or be empty)")
+
     parser.add_argument("--heads", type=int, help="ViT attention heads (default: dim / 64, as in every DINOv2 ViT)")
     parser.add_argument("--pooler-heads", type=int,
                         help="heads of the attentional poolers merge_patch1/2 (default: 8)")
@@ -30,18 +31,22 @@ def parse_arguments(argv):
     parser.add_argument("--embed-dim", type=int, help="expected embedding width, checked against the checkpoint")
     parser.add_argument("--regions", type=int,
                         help="regions per side recorded for an encoder-only (DINOv2) export (default: grid / 4)")
+
     parser.add_argument("--pixel-mean", type=float, default=0.5, help="input normalisation mean (default: 0.5)")
     parser.add_argument("--pixel-std", type=float, default=0.5, help="input normalisation std (default: 0.5)")
+
     parser.add_argument("--tolerance", type=float, default=1e-4,
                         help="largest accepted max abs difference between libglam and PyTorch (default: 1e-4)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random self-check input (default: 0)")
     parser.add_argument("--test-input", type=Path,
                         help="TensorProto [2, 3, S, S] (CC, MLO) for encoder/test_data_set_0 (default: the "
                         "shipped NYU pair after libglam's preprocessing)")
+
     parser.add_argument("--untrained", action="store_true",
                         help="mark the weights as untrained (glam.weights=random, fixture.json) for demo bundles")
     parser.add_argument("--allow-unrecognized", action="store_true",
                         help="export even when the checkpoint has keys the exporter does not recognise (they are listed)")
+
     return parser.parse_args(argv)
 
 

@@ -107,7 +107,7 @@ def load_state_dict(path: str) -> Tuple[Dict[str, torch.Tensor], Dict[str, objec
     except Exception as error:  # torch raises many types for a corrupt or foreign file
         raise CheckpointError(f"failed to read checkpoint {path}: {error}") from error
     if not isinstance(loaded, Mapping):
-        raise CheckpointError(f"{path} holds a {type(loaded).__name__}, not a state dict or a Lightning checkpoint")
+        raise CheckpointError(f"{path} contains a {type(loaded).__name__}, not a state dict or a Lightning checkpoint")
     hyper_parameters: Dict[str, object] = {}
     state = loaded
     if "state_dict" in loaded and isinstance(loaded["state_dict"], Mapping):
@@ -121,7 +121,7 @@ def load_state_dict(path: str) -> Tuple[Dict[str, torch.Tensor], Dict[str, objec
             raise CheckpointError(f"{path}: state dict entry '{key}' is a {type(value).__name__}, not a tensor")
         tensors[str(key)] = value.detach().to(torch.float32) if value.is_floating_point() else value.detach()
     if not tensors:
-        raise CheckpointError(f"{path} holds an empty state dict")
+        raise CheckpointError(f"{path} contains an empty state dict")
     return tensors, hyper_parameters
 
 

@@ -194,9 +194,10 @@ class ViewAttention(nn.Module):
 class AlignmentHead(nn.Module):
     """GLAM's geometry-guided alignment: pooled regions of one view attend to the same column of the other.
 
-    Inputs cc_patch_tokens, mlo_patch_tokens [B, grid², D]; outputs cc_regions, mlo_regions
-    [B, R, R, D] indexed (row, column); cc_to_mlo, mlo_to_cc [B, R, R, R] indexed (column,
-    source row, target row); cc_similarity, mlo_similarity [B, R, R] indexed (row, column).
+    Inputs: cc_patch_tokens and mlo_patch_tokens [B, grid², D]. Outputs:
+    - cc_regions, mlo_regions [B, R, R, D], indexed (row, column);
+    - cc_to_mlo, mlo_to_cc [B, R, R, R], indexed (column, source row, target row);
+    - cc_similarity, mlo_similarity [B, R, R], indexed (row, column).
     """
 
     def __init__(self, arch: Architecture):

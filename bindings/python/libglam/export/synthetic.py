@@ -111,6 +111,7 @@ def lightning_checkpoint(state: Dict[str, torch.Tensor], hyper_parameters: Dict[
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python3 -m libglam.export.synthetic",
                                      description="Write a seeded random GLAM checkpoint in the release's key layout.")
+
     parser.add_argument("output", type=Path, help=".ckpt file to write")
     parser.add_argument("--seed", type=int, default=0, help="generator seed (default: 0)")
     parser.add_argument("--dim", type=int, default=96, help="ViT width (default: 96)")
@@ -123,18 +124,21 @@ def main(argv=None) -> int:
     parser.add_argument("--view-heads", type=int, default=4, help="num_heads hyper-parameter (default: 4)")
     parser.add_argument("--embed-head", choices=("linear", "mlp"), default="linear",
                         help="linear projection (--linear_proj) or GLAM's MLP head (default: linear)")
+
     arguments = parser.parse_args(argv)
     state = glam_state_dict(
         arguments.seed, dim=arguments.dim, depth=arguments.depth, registers=arguments.registers,
         patch_size=arguments.patch_size, image_size=arguments.image_size, embed_dim=arguments.embed_dim,
         regions=arguments.regions, embed_head=arguments.embed_head,
     )
+
     grid = arguments.image_size // arguments.patch_size
     hyper_parameters = {
         "img_encoder": "dinov2_vitb14_reg", "emb_dim": arguments.embed_dim, "crop_size": arguments.image_size,
         "num_heads": arguments.view_heads, "linear_proj": arguments.embed_head == "linear", "patch_contrast": True,
         "attn_pooler": True, "mega_patch_size": grid // arguments.regions, "seed": arguments.seed,
     }
+
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     torch.save(lightning_checkpoint(state, hyper_parameters), arguments.output)
     print(f"wrote {arguments.output}: seed {arguments.seed}, {len(state)} tensors")
