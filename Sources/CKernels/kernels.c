@@ -6,13 +6,7 @@
 #include <math.h>
 #include <pthread.h>
 
-// e^x = 2^k · e^r with k = round(x / ln 2) and |r| ≤ ln2 / 2; a degree-7 Taylor polynomial
-// gives e^r to below 3e-8 relative. Inputs are clamped to the float range of e^x.
-#define EXP_LOW -87.3f
-#define EXP_HIGH 88.3f
-#define LOG2E 1.44269504088896341f
-#define LN2_HIGH 0.693145751953125f
-#define LN2_LOW 1.428606765330187045e-06f
+#include "vector_exp.h"
 
 // Abramowitz and Stegun 7.1.26.
 #define ERF_P 0.3275911f
@@ -116,22 +110,6 @@ __attribute__((target("avx2,fma"))) static void gelu_avx2(const float *input, fl
 }
 
 // ---------------------------------------------------------------- AVX-512
-
-__attribute__((target("avx512f"))) static inline __m512 exp_avx512(__m512 x) {
-    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(EXP_LOW)), _mm512_set1_ps(EXP_HIGH));
-    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(LOG2E)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(LN2_HIGH), x);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(LN2_LOW), r);
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, k);
-}
 
 __attribute__((target("avx512f"))) static void softmax_avx512(float *row, size_t length) {
     size_t whole = length / 16 * 16;
@@ -290,6 +268,8 @@ void glam_kernel_layer_norm(const float *input, float *output, size_t rows, size
         }
     }
 }
+
+int glam_kernels_have_avx512(void) { return detected_isa() == ISA_AVX512; }
 
 const char *glam_kernel_isa(void) {
     switch (detected_isa()) {

@@ -24,6 +24,24 @@ void glam_kernel_gelu(const float *input, float *output, size_t count);
 void glam_kernel_layer_norm(const float *input, float *output, size_t rows, size_t width,
                             const float *scale, const float *bias, float epsilon);
 
+/* Nonzero when glam_kernel_attention_block runs on this CPU (it needs AVX-512F). */
+int glam_kernel_attention_supported(void);
+
+/* Floats of 64-byte aligned workspace that glam_kernel_attention_block needs for a head of
+ * `head_dim` columns. */
+size_t glam_kernel_attention_workspace(size_t head_dim);
+
+/* Self-attention of up to 64 query rows against all `tokens` keys of one head:
+ * out[i] = softmax(scale · q[i] · Kᵀ) · V, with an online softmax over chunks of 64 keys.
+ * Rows of q are `q_ld` floats apart, rows of k and v `kv_ld` apart (the head's own packed
+ * copy runs faster than rows spread across a wide projection), rows of out `out_ld` apart;
+ * each row has `head_dim` values. Returns 0, or -1 without writing when the CPU lacks
+ * AVX-512F, `rows` is 0 or above 64, `tokens` or `head_dim` is 0, or the workspace is not
+ * 64-byte aligned; the caller then uses its GEMM path. Thread-safe with a workspace per thread. */
+int glam_kernel_attention_block(const float *q, size_t q_ld, const float *k, const float *v, size_t kv_ld,
+                                size_t rows, size_t tokens, size_t head_dim, float scale, float *out, size_t out_ld,
+                                float *workspace);
+
 /* Marks the calling thread as folding constants at plan-build time (nonzero) or not (0).
  * While it is set, libglam runs FLOAT GEMMs of that thread with OpenBLAS on the thread itself,
  * so a model load neither generates oneDNN kernels nor wakes its OpenMP team. */
