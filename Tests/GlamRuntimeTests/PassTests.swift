@@ -19,7 +19,11 @@ final class PassTests: XCTestCase {
             let kinds = fused.stepKinds
             XCTAssertTrue(kinds.contains("Attention"), "\(folder): attention fusion did not fire")
             XCTAssertTrue(kinds.contains("Linear"), "\(folder): linear fusion did not fire")
-            XCTAssertTrue(kinds.contains("Gelu"), "\(folder): GELU fusion did not fire")
+            XCTAssertFalse(kinds.contains("Erf"), "\(folder): GELU fusion did not fire")
+            XCTAssertFalse(kinds.contains("Gelu"), "\(folder): GELU stayed a separate step")
+            let geluLayers = fused.steps.filter { ($0.kernel as? LinearOperator)?.appliesGELU == true }
+            XCTAssertEqual(geluLayers.count, kinds.filter { $0 == "Attention" }.count,
+                           "\(folder): every block's MLP should end in a linear layer with a GELU epilogue")
             XCTAssertFalse(kinds.contains("Softmax"), "\(folder): a Softmax stayed unfused")
             XCTAssertFalse(plain.stepKinds.contains("Attention"), "optimize: false must not fuse")
             XCTAssertLessThan(fused.stepCount, plain.stepCount)

@@ -19,7 +19,7 @@ final class WorkerPool: @unchecked Sendable {
     private var workers: [pthread_t] = []
 
     // Job state, guarded by `mutex`.
-    private var body: ((Int, Int) -> Void)?
+    private var job: ParallelJob?
     private var count = 0
     private var next = 0
     private var active = 0
@@ -34,25 +34,38 @@ final class WorkerPool: @unchecked Sendable {
 
     /// Runs `body(index, worker)` for every index in `0..<count`; `worker` is in
     /// `0..<Threading.threadCount` and identifies per-thread scratch memory.
+    ///
+    /// Passing the closure to the workers costs one heap allocation per call; kernels on the
+    /// hot path use `parallelFor(_:job:)` instead.
     func parallelFor(_ count: Int, _ body: (Int, Int) -> Void) {
-        let threads = min(Threading.threadCount, count)
-        if threads <= 1 {
+        if min(Threading.threadCount, count) <= 1 {
             for index in 0..<count { body(index, 0) }
             return
         }
-        callerLock.withLock {
-            withoutActuallyEscaping(body) { escapable in
-                run(count: count, threads: threads, body: escapable)
-            }
+        withoutActuallyEscaping(body) { escapable in
+            parallelFor(count, job: ClosureJob(escapable))
         }
     }
 
-    private func run(count: Int, threads: Int, body: @escaping (Int, Int) -> Void) {
+    /// Runs `job.run(index:worker:)` for every index in `0..<count`, as `parallelFor(_:_:)` does,
+    /// without allocating: the job is an object its owner keeps between runs.
+    func parallelFor(_ count: Int, job: ParallelJob) {
+        let threads = min(Threading.threadCount, count)
+        if threads <= 1 {
+            for index in 0..<count { job.run(index: index, worker: 0) }
+            return
+        }
+        callerLock.withLock {
+            run(count: count, threads: threads, job: job)
+        }
+    }
+
+    private func run(count: Int, threads: Int, job: ParallelJob) {
         pthread_mutex_lock(mutex)
         while workers.count < threads - 1 {
             startWorker()
         }
-        self.body = body
+        self.job = job
         self.count = count
         self.next = 0
         self.participants = threads - 1
@@ -71,7 +84,7 @@ final class WorkerPool: @unchecked Sendable {
         while active > 0 {
             pthread_cond_wait(done, mutex)
         }
-        self.body = nil
+        self.job = nil
         pthread_mutex_unlock(mutex)
     }
 
@@ -81,11 +94,11 @@ final class WorkerPool: @unchecked Sendable {
             pthread_mutex_lock(mutex)
             let index = next
             next += 1
-            let job = body
+            let current = job
             let limit = count
             pthread_mutex_unlock(mutex)
-            guard index < limit, let job else { return }
-            job(index, worker)
+            guard index < limit, let current else { return }
+            current.run(index: index, worker: worker)
         }
     }
 
@@ -122,5 +135,24 @@ final class WorkerPool: @unchecked Sendable {
                 pthread_cond_signal(done)
             }
         }
+    }
+}
+
+/// The body of a parallel loop, kept by its owner so that starting the loop allocates nothing.
+/// `run` is called from several threads at once, with distinct indices.
+protocol ParallelJob: AnyObject {
+    func run(index: Int, worker: Int)
+}
+
+/// Adapts a closure to `ParallelJob` for loops off the hot path.
+private final class ClosureJob: ParallelJob {
+    private let body: (Int, Int) -> Void
+
+    init(_ body: @escaping (Int, Int) -> Void) {
+        self.body = body
+    }
+
+    func run(index: Int, worker: Int) {
+        body(index, worker)
     }
 }

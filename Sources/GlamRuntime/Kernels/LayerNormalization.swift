@@ -6,12 +6,25 @@ import CKernels
 ///
 /// Statistics accumulate in double, regardless of `stash_type`, which only makes them closer to
 /// exact.
-final class LayerNormalizationOperator: Operator {
+final class LayerNormalizationOperator: Operator, ParallelJob {
+    /// Rows per parallel job.
+    static let blockRows = 64
+
     private let node: Node
     private var rows = 0
     private var width = 0
     private var normalizedShape: [Int] = []
     private var epsilon: Double = 1e-5
+
+    /// The operands of a FLOAT run in progress, read by the row-block jobs.
+    private struct FloatRows {
+        var x: UnsafeMutablePointer<Float>
+        var y: UnsafeMutablePointer<Float>
+        var scale: UnsafeMutablePointer<Float>
+        var bias: UnsafeMutablePointer<Float>?
+        var epsilon: Float
+    }
+    private var job: FloatRows?
 
     init(node: Node) {
         self.node = node
@@ -65,17 +78,20 @@ final class LayerNormalizationOperator: Operator {
         guard input.dataType == .float, outputs.count == 1, scale.count == width, bias.map({ $0.count == width }) ?? true else {
             return false
         }
-        let x = input.pointer(as: Float.self)
-        let y = outputs[0].pointer(as: Float.self)
-        let gamma = scale.pointer(as: Float.self)
-        let beta = bias?.pointer(as: Float.self)
-        let epsilon = Float(self.epsilon)
-        let block = 64
-        WorkerPool.shared.parallelFor((rows + block - 1) / block) { index, _ in
-            let first = index * block
-            glam_kernel_layer_norm(x + first * width, y + first * width, min(block, rows - first), width, gamma, beta, epsilon)
-        }
+        job = FloatRows(x: input.pointer(as: Float.self), y: outputs[0].pointer(as: Float.self),
+                        scale: scale.pointer(as: Float.self), bias: bias?.pointer(as: Float.self),
+                        epsilon: Float(self.epsilon))
+        WorkerPool.shared.parallelFor((rows + LayerNormalizationOperator.blockRows - 1) / LayerNormalizationOperator.blockRows,
+                                      job: self)
         return true
+    }
+
+    /// Normalises one block of rows of the run in progress; called by `WorkerPool`.
+    func run(index: Int, worker: Int) {
+        guard let job else { return }
+        let first = index * LayerNormalizationOperator.blockRows
+        glam_kernel_layer_norm(job.x + first * width, job.y + first * width,
+                               min(LayerNormalizationOperator.blockRows, rows - first), width, job.scale, job.bias, job.epsilon)
     }
 
     private struct Visitor: FloatingVisitor {

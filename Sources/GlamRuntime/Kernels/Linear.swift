@@ -1,12 +1,15 @@
 import CKernels
 
 /// A fused linear layer: `y = x · W + b`, optionally scaled per output column and added to a
-/// residual: `y = r + (x · W + b) ⊙ γ`, as `LinearFusion` builds it from MatMul, Add, Mul, Add.
+/// residual: `y = r + (x · W + b) ⊙ γ`, as `LinearFusion` builds it from MatMul, Add, Mul, Add,
+/// or followed by GELU: `y = GELU(x · W + b)`, as `LinearGeluFusion` makes it.
 ///
-/// γ is folded into W and b when the plan is built (W·diag(γ), b ⊙ γ), so a run is one pass
-/// that writes `r + b′` (or `b′`) into every output row followed by one GEMM accumulating into it.
+/// γ is folded into W and b when the plan is built (W·diag(γ), b ⊙ γ). On CPUs with AVX-512 a
+/// FLOAT run is one pass of libglam's GEMM tiles, which add the bias, apply GELU and add the
+/// residual while each tile is still in registers. Elsewhere a run writes `r + b′` (or `b′`)
+/// into every output row, accumulates one BLAS GEMM into it and applies GELU in a last pass.
 /// In bfloat16 precision the GEMM is oneDNN's bf16 matmul with W packed once at plan time.
-final class LinearOperator: Operator {
+final class LinearOperator: Operator, ParallelJob {
     private let label: String
     /// K × N, the model's initializer itself when there is no scale to fold in.
     private let weights: Tensor
@@ -14,13 +17,27 @@ final class LinearOperator: Operator {
     private let inputWidth: Int
     private let outputWidth: Int
     private let hasResidual: Bool
+    /// Whether GELU (erf form) follows the bias.
+    let appliesGELU: Bool
     private let precision: PlanOptions.Precision
+    private let workspace: GEMMWorkspace
     private var rows = 0
     private var bf16Product: OpaquePointer?
+    /// The product of the run in progress, read by the tile jobs. A pointer rather than a
+    /// stored struct, so that concurrent tiles do not make overlapping accesses to `self`.
+    private let problem: UnsafeMutablePointer<glam_gemm_problem> = {
+        let pointer = UnsafeMutablePointer<glam_gemm_problem>.allocate(capacity: 1)
+        pointer.initialize(to: glam_gemm_problem())
+        return pointer
+    }()
+    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
+    /// Serialises the recording of a tile's failure; one lock for the operator's lifetime.
+    private let failureLock = Mutex()
+    private var failedTile: Int?
 
     /// `weights` is K × N row-major, `bias` and `scale` have N values.
-    init(label: String, weights: Tensor, bias: Tensor, scale: Tensor?, hasResidual: Bool,
-         precision: PlanOptions.Precision = .float32) throws {
+    convenience init(label: String, weights: Tensor, bias: Tensor, scale: Tensor?, hasResidual: Bool,
+                     precision: PlanOptions.Precision = .float32, workspace: GEMMWorkspace = GEMMWorkspace()) throws {
         guard weights.rank == 2, weights.dataType == .float, bias.dataType == .float, bias.count == weights.shape[1] else {
             throw GlamError.invalidModel("\(label): linear fusion needs FLOAT weights [K, N] and a bias of N values")
         }
@@ -41,18 +58,36 @@ final class LinearOperator: Operator {
             }
             for column in 0..<n { b[column] *= gamma[column] }
         }
+        self.init(label: label, foldedWeights: folded, bias: b, hasResidual: hasResidual, appliesGELU: false,
+                  precision: precision, workspace: workspace)
+    }
+
+    private init(label: String, foldedWeights: Tensor, bias: [Float], hasResidual: Bool, appliesGELU: Bool,
+                 precision: PlanOptions.Precision, workspace: GEMMWorkspace) {
         self.label = label
-        self.weights = folded
-        self.bias = b
-        self.inputWidth = k
-        self.outputWidth = n
+        self.weights = foldedWeights
+        self.bias = bias
+        self.inputWidth = foldedWeights.shape[0]
+        self.outputWidth = foldedWeights.shape[1]
         self.hasResidual = hasResidual
+        self.appliesGELU = appliesGELU
         self.precision = precision
+        self.workspace = workspace
     }
 
     deinit {
         glam_bf16_matmul_free(bf16Product)
+        problem.deallocate()
     }
+
+    /// The same layer followed by GELU, for a layer without a residual; nil when it has one.
+    func followedByGELU(label: String) -> LinearOperator? {
+        guard !hasResidual, !appliesGELU else { return nil }
+        return LinearOperator(label: label, foldedWeights: weights, bias: bias, hasResidual: false, appliesGELU: true,
+                              precision: precision, workspace: workspace)
+    }
+
+    var description: String { "Linear(\(inputWidth) → \(outputWidth)\(appliesGELU ? ", GELU" : "")\(hasResidual ? ", residual" : ""))" }
 
     func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
         guard let input = inputs.first ?? nil, input.type.dataType == .float, input.type.shape.last == inputWidth else {
@@ -81,18 +116,56 @@ final class LinearOperator: Operator {
 
     var flops: Int { 2 * rows * inputWidth * outputWidth }
 
+    /// The shared GEMM workspace is counted once per plan by the planner, not here.
+    private var usesGEMMTiles: Bool { bf16Product == nil && glam_gemm_supported() != 0 }
+
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
+        guard rows > 0, outputWidth > 0 else { return }
         let x = try inputs.at(0).pointer(as: Float.self)
         let y = outputs[0].pointer(as: Float.self)
-        let n = outputWidth
+        let residual = hasResidual ? try inputs.at(1).pointer(as: Float.self) : nil
+        if usesGEMMTiles && inputWidth > 0 {
+            try runTiles(x, residual, y)
+        } else {
+            try runWithBLAS(x, residual, y)
+        }
+    }
+
+    private func runTiles(_ x: UnsafeMutablePointer<Float>, _ residual: UnsafeMutablePointer<Float>?,
+                          _ y: UnsafeMutablePointer<Float>) throws {
+        try workspace.reserve(threads: max(1, Threading.threadCount))
+        workspacePointers = workspace.pointers
+        failedTile = nil
         try bias.withUnsafeBufferPointer { b in
+            problem.pointee = glam_gemm_problem(
+                rows: rows, inner: inputWidth, columns: outputWidth, a: x, lda: inputWidth,
+                b: weights.pointer(as: Float.self), ldb: outputWidth, c: y, ldc: outputWidth,
+                bias: b.baseAddress, residual: residual, ld_residual: outputWidth, gelu: appliesGELU ? 1 : 0)
+            let tiles = glam_gemm_tile_count(problem)
+            WorkerPool.shared.parallelFor(tiles, job: self)
+            if let failedTile {
+                throw GlamError.unsupported("\(label): the AVX-512 GEMM rejected tile \(failedTile) of \(tiles)")
+            }
+        }
+    }
+
+    /// Computes one GEMM tile of the run in progress; called by `WorkerPool`.
+    func run(index: Int, worker: Int) {
+        if glam_gemm_tile(problem, index, workspacePointers[worker]) != 0 {
+            failureLock.withLock { failedTile = index }
+        }
+    }
+
+    private func runWithBLAS(_ x: UnsafeMutablePointer<Float>, _ residual: UnsafeMutablePointer<Float>?,
+                             _ y: UnsafeMutablePointer<Float>) throws {
+        let n = outputWidth
+        bias.withUnsafeBufferPointer { b in
             guard let bias = b.baseAddress else { return }
-            if hasResidual {
-                let r = try inputs.at(1).pointer(as: Float.self)
+            if let residual {
                 for row in 0..<rows {
                     let out = y + row * n
-                    let residual = r + row * n
-                    for column in 0..<n { out[column] = residual[column] + bias[column] }
+                    let previous = residual + row * n
+                    for column in 0..<n { out[column] = previous[column] + bias[column] }
                 }
             } else {
                 for row in 0..<rows {
@@ -104,9 +177,12 @@ final class LinearOperator: Operator {
             guard glam_bf16_matmul_run(bf16Product, x, y) == 0 else {
                 throw GlamError(.outOfMemory, "\(label): the oneDNN bf16 matmul failed")
             }
-            return
+        } else {
+            try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: n, k: inputWidth,
+                          alpha: 1, a: x, lda: inputWidth, b: weights.pointer(as: Float.self), ldb: n, beta: 1, c: y, ldc: n)
         }
-        try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: n, k: inputWidth,
-                      alpha: 1, a: x, lda: inputWidth, b: weights.pointer(as: Float.self), ldb: n, beta: 1, c: y, ldc: n)
+        if appliesGELU {
+            glam_kernel_gelu(y, y, rows * n)
+        }
     }
 }

@@ -44,7 +44,7 @@ enum LinearFusion: PlanPass {
 
             let label = "linear at \(step.node.label)"
             let kernel = try LinearOperator(label: label, weights: weights, bias: bias, scale: scale, hasResidual: residual != nil,
-                                            precision: graph.options.precision)
+                                            precision: graph.options.precision, workspace: graph.gemmWorkspace)
             var inputs: [Int?] = [x]
             var infos = [InputInfo(type: graph.types[x], constant: nil)]
             if let residual {

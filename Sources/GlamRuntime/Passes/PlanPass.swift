@@ -11,6 +11,8 @@ struct PlanGraph {
     /// Slots the plan returns; passes must not remove their producers.
     let pinned: Set<Int>
     let options: PlanOptions
+    /// Working memory that the plan's fused linear layers share.
+    let gemmWorkspace = GEMMWorkspace()
 
     /// Returns the step that produces each slot.
     func producers() -> [Int: Int] {
@@ -43,7 +45,7 @@ enum PlanPasses {
     /// fusion can leave a step whose only reader it absorbed.
     static let all: [PlanPass.Type] = [
         CommonSubexpressionElimination.self, DeadStepElimination.self,
-        AttentionFusion.self, GeluFusion.self, LinearFusion.self,
+        AttentionFusion.self, GeluFusion.self, LinearFusion.self, LinearGeluFusion.self,
         DeadStepElimination.self,
     ]
 

@@ -77,6 +77,15 @@ struct PlanBuilder {
         }
         steps = graph.steps
 
+        // Kernels that the passes created were not counted with the model's nodes.
+        for step in steps where step.node.domain == "com.libglam" {
+            try reserve(bytes: step.kernel.scratchByteCount, for: "\(step.node.name) working memory")
+        }
+        if steps.contains(where: { $0.kernel is LinearOperator }) {
+            let bytes = GEMMWorkspace.bytesPerThread.multipliedReportingOverflow(by: max(1, Threading.threadCount))
+            try reserve(bytes: bytes.overflow ? Int.max : bytes.partialValue, for: "GEMM working memory")
+        }
+
         var planner = MemoryPlanner(steps: steps, types: types, pinned: Set(outputs.map(\.slot)))
         if let limit = options.maxMemoryBytes {
             planner.maxByteCount = min(planner.maxByteCount, max(0, limit - allocatedBytes))
