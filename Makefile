@@ -61,8 +61,16 @@ test: deps export-deps
 	swift test $(SWIFT_RELEASE) -Xswiftc -enable-testing --disable-swift-testing
 	$(GLAM) conformance
 	sh Tests/cli-check.sh $(GLAM)
+	$(MAKE) allocation-check
 	$(MAKE) c-checks
 	@if [ -f Tests/bindings-check.sh ]; then EXPORT_PYTHON=$(EXPORT_PYTHON) sh Tests/bindings-check.sh; fi
+
+# Plan runs after the first must not allocate: glam bench under an LD_PRELOAD malloc counter.
+allocation-check:
+	$(CC) -O2 -shared -fPIC -Wall -Wextra -Werror -o .build/malloc_counter.so Tests/c/malloc_counter.c -ldl
+	sh Tests/allocation-check.sh $(GLAM) .build/malloc_counter.so $(DEMO_BUNDLE)/encoder.onnx --shape image=2x3x518x518
+	sh Tests/allocation-check.sh $(GLAM) .build/malloc_counter.so $(DEMO_BUNDLE)/align.onnx \
+	  --shape cc_patch_tokens=1x1369x96 --shape mlo_patch_tokens=1x1369x96
 
 # libglam.so from C: the example host and the API-misuse program.
 c-checks: lib

@@ -2,18 +2,84 @@
 //
 // One call computes one tile of C (at most GLAM_GEMM_TILE_ROWS × GLAM_GEMM_TILE_COLUMNS), so
 // the caller's thread pool splits a product into tiles. Within a tile, K is walked in slices
-// of KC: each slice of B is copied into the caller's workspace as 32-column strips
+// of KC: each slice of B (or of Bᵀ) is copied into the caller's workspace as 32-column strips
 // ([KC][32] each, zero beyond N), then a 14 × 32 register micro-kernel multiplies rows of A,
-// read in place with broadcasts, by the strips. The epilogue (bias, GELU, residual) is applied
-// while the last slice's accumulators are still in registers, so C is written once.
+// read in place with broadcasts, by the strips. The epilogue (column or row bias, GELU,
+// residual) is applied while the last slice's accumulators are still in registers, so each
+// element of C is stored once per slice and the epilogue adds no pass over memory.
 
 #include "glam_gemm.h"
 
 #include <immintrin.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "gemm_epilogue.h"
+#include "vector_exp.h"
+
+// Rows of a micro-tile and 32-bit lanes of its two column vectors.
+#define MR 14
+#define NR 32
+
+// Abramowitz and Stegun 7.1.26, as in kernels.c: |erf error| < 1.5e-7.
+#define ERF_P 0.3275911f
+#define ERF_A1 0.254829592f
+#define ERF_A2 -0.284496736f
+#define ERF_A3 1.421413741f
+#define ERF_A4 -1.453152027f
+#define ERF_A5 1.061405429f
+
+// GELU with the exact (erf) normal CDF.
+__attribute__((target("avx512f"))) static inline __m512 gelu(__m512 x) {
+    __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f));
+    __m512 a = _mm512_abs_ps(z);
+    __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(a, _mm512_set1_ps(ERF_P), _mm512_set1_ps(1.0f)));
+    __m512 p = _mm512_set1_ps(ERF_A5);
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A4));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A3));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A2));
+    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A1));
+    p = _mm512_mul_ps(p, t);
+    __m512 erf_abs = _mm512_fnmadd_ps(p, exp_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a)), _mm512_set1_ps(1.0f));
+    // erf is odd: give erf_abs the sign of z.
+    __m512 erf = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(erf_abs),
+                                     _mm512_and_si512(_mm512_castps_si512(z), _mm512_set1_epi32((int)0x80000000u))));
+    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(_mm512_set1_ps(1.0f), erf));
+}
+
+// Stores a micro-tile of accumulators to C[rows × width]; when `last`, first adds the column
+// and row biases, applies GELU and adds the residual, in that order, each where requested.
+__attribute__((target("avx512f"), always_inline)) static inline void finish_tile(
+    int rows, __m512 acc[MR][2], float *c, size_t ldc, size_t width, int last, const float *bias,
+    const float *row_bias, const float *residual, size_t ld_residual, int apply_gelu) {
+    __mmask16 low = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1u);
+    __mmask16 high = width >= 32 ? (__mmask16)0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1u);
+    if (last) {
+        __m512 bias0 = bias ? _mm512_maskz_loadu_ps(low, bias) : _mm512_setzero_ps();
+        __m512 bias1 = bias ? _mm512_maskz_loadu_ps(high, bias + 16) : _mm512_setzero_ps();
+        for (int i = 0; i < rows; i++) {
+            acc[i][0] = _mm512_add_ps(acc[i][0], bias0);
+            acc[i][1] = _mm512_add_ps(acc[i][1], bias1);
+            if (row_bias) {
+                acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_set1_ps(row_bias[i]));
+                acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_set1_ps(row_bias[i]));
+            }
+            if (apply_gelu) {
+                acc[i][0] = gelu(acc[i][0]);
+                acc[i][1] = gelu(acc[i][1]);
+            }
+            if (residual) {
+                acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_maskz_loadu_ps(low, residual + i * ld_residual));
+                acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_maskz_loadu_ps(high, residual + i * ld_residual + 16));
+            }
+        }
+    }
+    for (int i = 0; i < rows; i++) {
+        _mm512_mask_storeu_ps(c + i * ldc, low, acc[i][0]);
+        _mm512_mask_storeu_ps(c + i * ldc + 16, high, acc[i][1]);
+    }
+}
 
 #ifndef KC
 #define KC 384
@@ -24,6 +90,22 @@ size_t glam_gemm_workspace_floats(void) {
 }
 
 int glam_gemm_supported(void) { return glam_kernels_have_avx512(); }
+
+// Copies rows [k0, k0 + kc) and columns [n0, n0 + nc) of Bᵀ, stored as columns × inner, into
+// 32-column strips. A strip's values are gathered one by one; the copy costs one pass over the
+// slice per tile, against `rows` multiply-adds for each value.
+static void pack_b_transposed(const float *b, size_t ldb, size_t k0, size_t kc, size_t n0, size_t nc,
+                              float *packed) {
+    for (size_t strip = 0; strip < nc; strip += NR) {
+        size_t width = nc - strip < NR ? nc - strip : NR;
+        float *target = packed + strip * kc;
+        for (size_t k = 0; k < kc; k++) {
+            for (size_t j = 0; j < NR; j++) {
+                target[k * NR + j] = j < width ? b[(n0 + strip + j) * ldb + k0 + k] : 0.0f;
+            }
+        }
+    }
+}
 
 // Copies rows [k0, k0 + kc) and columns [n0, n0 + nc) of B into 32-column strips.
 __attribute__((target("avx512f"))) static void pack_b(const float *b, size_t ldb, size_t k0, size_t kc, size_t n0,
@@ -46,7 +128,8 @@ __attribute__((target("avx512f"))) static void pack_b(const float *b, size_t ldb
 // accumulators stay in registers.
 __attribute__((target("avx512f"), always_inline)) static inline void micro_kernel(
     int rows, const float *a, size_t lda, const float *strip, size_t kc, float *c, size_t ldc, size_t width,
-    int first, int last, const float *bias, const float *residual, size_t ld_residual, int apply_gelu) {
+    int first, int last, const float *bias, const float *row_bias, const float *residual, size_t ld_residual,
+    int apply_gelu) {
     __mmask16 low = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1u);
     __mmask16 high = width >= 32 ? (__mmask16)0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1u);
     __m512 acc[MR][2];
@@ -71,15 +154,16 @@ __attribute__((target("avx512f"), always_inline)) static inline void micro_kerne
             acc[i][1] = _mm512_fmadd_ps(value, b1, acc[i][1]);
         }
     }
-    finish_tile(rows, acc, c, ldc, width, last, bias, residual, ld_residual, apply_gelu);
+    finish_tile(rows, acc, c, ldc, width, last, bias, row_bias, residual, ld_residual, apply_gelu);
 }
 
 #define MICRO_CASE(n) \
-    case n: micro_kernel(n, a, lda, strip, kc, c, ldc, width, first, last, bias, residual, ld_residual, apply_gelu); break;
+    case n: micro_kernel(n, a, lda, strip, kc, c, ldc, width, first, last, bias, row_bias, residual, ld_residual, apply_gelu); break;
 
 __attribute__((target("avx512f"))) static void micro_dispatch(
     int rows, const float *a, size_t lda, const float *strip, size_t kc, float *c, size_t ldc, size_t width,
-    int first, int last, const float *bias, const float *residual, size_t ld_residual, int apply_gelu) {
+    int first, int last, const float *bias, const float *row_bias, const float *residual, size_t ld_residual,
+    int apply_gelu) {
     switch (rows) {
     MICRO_CASE(14) MICRO_CASE(13) MICRO_CASE(12) MICRO_CASE(11) MICRO_CASE(10) MICRO_CASE(9) MICRO_CASE(8)
     MICRO_CASE(7) MICRO_CASE(6) MICRO_CASE(5) MICRO_CASE(4) MICRO_CASE(3) MICRO_CASE(2) MICRO_CASE(1)
@@ -95,7 +179,11 @@ __attribute__((target("avx512f"))) static void gemm_tile_avx512(const glam_gemm_
         size_t kc = inner - k0 < KC ? inner - k0 : KC;
         int first = k0 == 0;
         int last = k0 + kc == inner;
-        pack_b(problem->b, problem->ldb, k0, kc, col0, cols, workspace);
+        if (problem->transpose_b) {
+            pack_b_transposed(problem->b, problem->ldb, k0, kc, col0, cols, workspace);
+        } else {
+            pack_b(problem->b, problem->ldb, k0, kc, col0, cols, workspace);
+        }
 
         // Row groups outside, strips inside: the group's rows of A (MR × KC floats) stay in L1
         // while the packed slice of B streams from L2.
@@ -107,11 +195,12 @@ __attribute__((target("avx512f"))) static void gemm_tile_avx512(const glam_gemm_
                 size_t width = cols - strip < NR ? cols - strip : NR;
                 size_t column = col0 + strip;
                 const float *bias = last && problem->bias ? problem->bias + column : NULL;
+                const float *row_bias = last && problem->row_bias ? problem->row_bias + row : NULL;
                 const float *residual = last && problem->residual
                     ? problem->residual + row * problem->ld_residual + column : NULL;
                 micro_dispatch(count, a, problem->lda, workspace + strip * kc, kc,
                                problem->c + row * problem->ldc + column, problem->ldc, width, first, last, bias,
-                               residual, problem->ld_residual, last && problem->gelu);
+                               row_bias, residual, problem->ld_residual, last && problem->gelu);
             }
         }
     }
@@ -140,4 +229,41 @@ size_t glam_gemm_tile_count(const glam_gemm_problem *problem) {
     size_t row_tiles = (problem->rows + GLAM_GEMM_TILE_ROWS - 1) / GLAM_GEMM_TILE_ROWS;
     size_t column_tiles = (problem->columns + GLAM_GEMM_TILE_COLUMNS - 1) / GLAM_GEMM_TILE_COLUMNS;
     return row_tiles * column_tiles;
+}
+
+// The calling thread's workspace for glam_gemm_serial: allocated at its first call and freed
+// by the key's destructor when the thread exits, so short-lived host threads do not leak it.
+static pthread_key_t serial_key;
+static pthread_once_t serial_once = PTHREAD_ONCE_INIT;
+static int serial_key_status = -1;
+
+static void create_serial_key(void) { serial_key_status = pthread_key_create(&serial_key, free); }
+
+int glam_gemm_serial(const glam_gemm_problem *problem) {
+    if (!glam_kernels_have_avx512() || problem == NULL) {
+        return -1;
+    }
+    pthread_once(&serial_once, create_serial_key);
+    if (serial_key_status != 0) {
+        return -1;
+    }
+    float *workspace = pthread_getspecific(serial_key);
+    if (workspace == NULL) {
+        void *memory = NULL;
+        if (posix_memalign(&memory, 64, glam_gemm_workspace_floats() * sizeof(float)) != 0) {
+            return -1;
+        }
+        if (pthread_setspecific(serial_key, memory) != 0) {
+            free(memory);
+            return -1;
+        }
+        workspace = memory;
+    }
+    size_t tiles = glam_gemm_tile_count(problem);
+    for (size_t tile = 0; tile < tiles; tile++) {
+        if (glam_gemm_tile(problem, tile, workspace) != 0) {
+            return -1;
+        }
+    }
+    return 0;
 }

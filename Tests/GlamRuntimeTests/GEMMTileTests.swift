@@ -10,6 +10,8 @@ final class GEMMTileTests: XCTestCase {
         let inner: Int
         let columns: Int
         let bias: Bool
+        var rowBias = false
+        var transposedB = false
         let gelu: Bool
         let residual: Bool
     }
@@ -20,6 +22,8 @@ final class GEMMTileTests: XCTestCase {
         Case(rows: 15, inner: 385, columns: 33, bias: true, gelu: true, residual: false),
         Case(rows: 197, inner: 800, columns: 513, bias: true, gelu: false, residual: true),
         Case(rows: 29, inner: 96, columns: 1030, bias: false, gelu: true, residual: true),
+        Case(rows: 17, inner: 588, columns: 70, bias: false, rowBias: true, gelu: false, residual: false),
+        Case(rows: 30, inner: 401, columns: 45, bias: true, transposedB: true, gelu: false, residual: false),
     ]
 
     private func values(_ count: Int, seed: UInt64) -> [Float] {
@@ -30,13 +34,14 @@ final class GEMMTileTests: XCTestCase {
         }
     }
 
-    private func expected(_ c: Case, a: [Float], b: [Float], bias: [Float], residual: [Float]) -> [Double] {
+    private func expected(_ c: Case, a: [Float], b: [Float], bias: [Float], rowBias: [Float], residual: [Float]) -> [Double] {
         var result = [Double](repeating: 0, count: c.rows * c.columns)
         for row in 0..<c.rows {
             for column in 0..<c.columns {
-                var sum = c.bias ? Double(bias[column]) : 0
+                var sum = (c.bias ? Double(bias[column]) : 0) + (c.rowBias ? Double(rowBias[row]) : 0)
                 for k in 0..<c.inner {
-                    sum += Double(a[row * c.inner + k]) * Double(b[k * c.columns + column])
+                    let weight = c.transposedB ? b[column * c.inner + k] : b[k * c.columns + column]
+                    sum += Double(a[row * c.inner + k]) * Double(weight)
                 }
                 if c.gelu {
                     sum = 0.5 * sum * (1 + erf(sum / 2.0.squareRoot()))
@@ -60,29 +65,32 @@ final class GEMMTileTests: XCTestCase {
             let b = values(c.inner * c.columns, seed: seed + 2)
             let bias = values(c.columns, seed: seed + 3)
             let residual = values(c.rows * c.columns, seed: seed + 4)
+            let rowBias = values(c.rows, seed: seed + 5)
             var output = [Float](repeating: .nan, count: c.rows * c.columns)
 
-            let status: [Int32] = a.withUnsafeBufferPointer { a in
-                b.withUnsafeBufferPointer { b in
-                    bias.withUnsafeBufferPointer { bias in
-                        residual.withUnsafeBufferPointer { residual in
-                            output.withUnsafeMutableBufferPointer { output in
-                                var problem = glam_gemm_problem(
-                                    rows: c.rows, inner: c.inner, columns: c.columns, a: a.baseAddress, lda: c.inner,
-                                    b: b.baseAddress, ldb: c.columns, c: output.baseAddress, ldc: c.columns,
-                                    bias: c.bias ? bias.baseAddress : nil, residual: c.residual ? residual.baseAddress : nil,
-                                    ld_residual: c.columns, gelu: c.gelu ? 1 : 0)
-                                // Tiles in reverse order, as another thread might take them.
-                                let count = glam_gemm_tile_count(&problem)
-                                return (0..<count).reversed().map { glam_gemm_tile(&problem, $0, scratch) }
-                            }
-                        }
-                    }
+            // Concatenated so that one closure reaches every operand.
+            let operands = a + b + bias + rowBias + residual
+            let status: [Int32] = operands.withUnsafeBufferPointer { all in
+                output.withUnsafeMutableBufferPointer { output in
+                    guard let base = all.baseAddress else { return [] }
+                    let bBase = base + a.count
+                    let biasBase = bBase + b.count
+                    let rowBiasBase = biasBase + bias.count
+                    let residualBase = rowBiasBase + rowBias.count
+                    var problem = glam_gemm_problem(
+                        rows: c.rows, inner: c.inner, columns: c.columns, a: base, lda: c.inner,
+                        b: bBase, ldb: c.transposedB ? c.inner : c.columns, transpose_b: c.transposedB ? 1 : 0,
+                        c: output.baseAddress, ldc: c.columns,
+                        bias: c.bias ? biasBase : nil, row_bias: c.rowBias ? rowBiasBase : nil,
+                        residual: c.residual ? residualBase : nil, ld_residual: c.columns, gelu: c.gelu ? 1 : 0)
+                    // Tiles in reverse order, as another thread might take them.
+                    let count = glam_gemm_tile_count(&problem)
+                    return (0..<count).reversed().map { glam_gemm_tile(&problem, $0, scratch) }
                 }
             }
             XCTAssertEqual(Set(status), [0], "case \(c)")
 
-            let reference = expected(c, a: a, b: b, bias: bias, residual: residual)
+            let reference = expected(c, a: a, b: b, bias: bias, rowBias: rowBias, residual: residual)
             var worst = 0.0
             for i in 0..<reference.count {
                 worst = max(worst, abs(Double(output[i]) - reference[i]))
@@ -97,8 +105,8 @@ final class GEMMTileTests: XCTestCase {
         try XCTSkipIf(glam_gemm_supported() == 0, "libglam's GEMM tiles need AVX-512F")
         let workspace = try TensorBuffer(byteCount: GEMMWorkspace.bytesPerThread)
         var a: [Float] = [1]
-        var problem = glam_gemm_problem(rows: 1, inner: 1, columns: 1, a: &a, lda: 1, b: &a, ldb: 1, c: nil, ldc: 1,
-                                        bias: nil, residual: nil, ld_residual: 1, gelu: 0)
+        var problem = glam_gemm_problem(rows: 1, inner: 1, columns: 1, a: &a, lda: 1, b: &a, ldb: 1, transpose_b: 0, c: nil, ldc: 1,
+                                        bias: nil, row_bias: nil, residual: nil, ld_residual: 1, gelu: 0)
         XCTAssertEqual(glam_gemm_tile_count(&problem), 1)
         XCTAssertEqual(glam_gemm_tile(&problem, 1, workspace.pointer.assumingMemoryBound(to: Float.self)), -1)
         XCTAssertEqual(glam_gemm_tile(&problem, 0, nil), -1)

@@ -20,8 +20,9 @@ extern "C" {
 #endif
 
 /* One product, row-major throughout: A is rows × inner, B inner × columns, C and the
- * residual rows × columns; `bias` has `columns` values. NULL bias or residual and zero
- * `gelu` skip that step. C must not overlap A, B or the residual, because a tile keeps partial
+ * residual rows × columns; `bias` has `columns` values, added to every row, and `row_bias`
+ * has `rows` values, each added to its whole row (a convolution's per-filter bias). NULL
+ * biases or residual and zero `gelu` skip that step. C must not overlap A, B or the residual, because a tile keeps partial
  * sums in C between slices of `inner`. */
 typedef struct {
     size_t rows, inner, columns;
@@ -29,9 +30,12 @@ typedef struct {
     size_t lda;
     const float *b;
     size_t ldb;
+    /* Nonzero when `b` holds Bᵀ: columns × inner, rows `ldb` floats apart (ONNX Gemm's transB). */
+    int transpose_b;
     float *c;
     size_t ldc;
     const float *bias;
+    const float *row_bias;
     const float *residual;
     size_t ld_residual;
     int gelu;
@@ -52,29 +56,10 @@ size_t glam_gemm_tile_count(const glam_gemm_problem *problem);
  * threads, each with its own workspace. */
 int glam_gemm_tile(const glam_gemm_problem *problem, size_t tile, float *workspace);
 
-/* bfloat16 products: A and B rounded to bfloat16 (to nearest even), products accumulated and
- * the epilogue applied in FLOAT. Nonzero when the CPU has AVX-512F and AVX512-BF16. */
-int glam_gemm_bf16_supported(void);
-
-/* bfloat16 values per row of A once converted: `inner` rounded up to even. */
-size_t glam_gemm_bf16_row_width(size_t inner);
-
-/* bfloat16 values of B once packed: glam_gemm_bf16_row_width(inner) · columns rounded up to 32. */
-size_t glam_gemm_bf16_packed_count(size_t inner, size_t columns);
-
-/* Packs B (inner × columns, row-major FLOAT) for glam_gemm_bf16_tile into `packed`, which holds
- * glam_gemm_bf16_packed_count values and must be 64-byte aligned. */
-void glam_gemm_bf16_pack_weights(const float *b, size_t inner, size_t columns, unsigned short *packed);
-
-/* Rounds `rows` rows of A (`lda` floats apart) to bfloat16 rows of glam_gemm_bf16_row_width(inner)
- * values in `out`, zero-padded. Returns 0, or -1 when AVX512-BF16 is missing or a pointer is NULL. */
-int glam_gemm_bf16_convert_rows(const float *a, size_t lda, size_t rows, size_t inner, unsigned short *out);
-
-/* Computes tile `tile` of C from converted rows of A and packed B; the problem's `a`, `lda`,
- * `b` and `ldb` are not read. Returns 0, or -1 without writing when AVX512-BF16 is missing,
- * `tile` is out of range, `inner` is 0 or a pointer is NULL or `b_packed` not 64-byte aligned. */
-int glam_gemm_bf16_tile(const glam_gemm_problem *problem, const unsigned short *a_bf16,
-                        const unsigned short *b_packed, size_t tile);
+/* Computes every tile of C on the calling thread, with a workspace that each thread allocates
+ * at its first call and frees when it exits. Returns 0, or -1 when glam_gemm_tile rejects a
+ * tile or the workspace cannot be allocated. */
+int glam_gemm_serial(const glam_gemm_problem *problem);
 
 #ifdef __cplusplus
 }

@@ -4,13 +4,16 @@ import CKernels
 
 /// Row-major GEMM: `C = alpha · op(A) · op(B) + beta · C`.
 ///
-/// FLOAT goes to the backend chosen in `Threading` (oneDNN by default, OpenBLAS on request);
-/// DOUBLE always goes to OpenBLAS. Every dimension is checked to fit CBLAS's 32-bit integers.
+/// FLOAT products with A untransposed, alpha 1 and beta 0 go to libglam's AVX-512 tiles where the
+/// CPU has them and the backend chosen in `Threading` is the default; the others go to that
+/// backend (oneDNN by default, OpenBLAS on request). DOUBLE always goes to OpenBLAS. Every
+/// dimension is checked to fit CBLAS's 32-bit integers.
 enum BLAS {
     /// Products below this many multiply-adds go to OpenBLAS, which runs them on the calling
     /// thread without oneDNN's one-time kernel generation (about 50 ms at the first call of a
     /// process) or an OpenMP fork; measured on the alignment heads, whose GEMMs are 81 × 96 × 96.
     static let smallProductLimit = 1 << 20
+
 
     static func gemm<Element: BinaryFloatingPoint>(
         _ type: Element.Type,
@@ -36,9 +39,18 @@ enum BLAS {
         }
         let orderA = transposeA ? CblasTrans : CblasNoTrans
         let orderB = transposeB ? CblasTrans : CblasNoTrans
-        let small = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue < smallProductLimit
+        let product = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue
+        let small = product < smallProductLimit
         let folding = glam_thread_folding() != 0
-        if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small && !folding {
+        if Element.self == Float.self && !small && !transposeA && beta == 0 && alpha == 1 && usesTiles {
+            let problem = glam_gemm_problem(
+                rows: m, inner: k, columns: n,
+                a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
+                b: UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb, transpose_b: transposeB ? 1 : 0,
+                c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc,
+                bias: nil, row_bias: nil, residual: nil, ld_residual: ldc, gelu: 0)
+            try multiplyInTiles(problem)
+        } else if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small && !folding {
             // NOTE: oneDNN 2.6's dnnl_sgemm allocates its packing buffers inside every call, so
             // plans that use it are not allocation-free per run. A matmul primitive with a user
             // scratchpad, created once per step, would be.
@@ -61,6 +73,24 @@ enum BLAS {
                         Double(beta), UnsafeMutableRawPointer(c).assumingMemoryBound(to: Double.self), Int32(ldc))
         } else {
             throw GlamError.unsupported("GEMM on \(Element.self) is not supported; use FLOAT or DOUBLE")
+        }
+    }
+
+    /// True when FLOAT products may go to libglam's AVX-512 tiles: the CPU has AVX-512 and the
+    /// default backend is chosen (`GLAM_GEMM=openblas` keeps every product on OpenBLAS).
+    static var usesTiles: Bool { Threading.gemmBackend == .oneDNN && glam_gemm_supported() != 0 }
+
+    /// Computes a product in libglam's AVX-512 tiles, which allocate nothing per call, unlike
+    /// oneDNN's sgemm: over the worker threads, or on the calling thread inside a parallel loop
+    /// (where each thread's OpenMP team is 1) and while constants are folded at load.
+    static func multiplyInTiles(_ problem: glam_gemm_problem) throws {
+        if omp_get_max_threads() > 1 && glam_thread_folding() == 0 {
+            try TileGEMM.shared.run(problem)
+            return
+        }
+        let status = withUnsafePointer(to: problem) { glam_gemm_serial($0) }
+        guard status == 0 else {
+            throw GlamError(.outOfMemory, "GEMM of \(problem.rows)×\(problem.inner) by \(problem.inner)×\(problem.columns) failed in libglam's AVX-512 tiles")
         }
     }
 

@@ -120,8 +120,16 @@ final class BinaryArithmeticOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
-        let operands = inputs.compactMap { $0 }
+        // Variadic Max and Min may leave optional inputs out; a gathered array would cost an
+        // allocation per run, so the common case of two present inputs reads them in place.
         let output = outputs[0]
+        if inputs.count == 2, let first = inputs[0], let second = inputs[1] {
+            try ElementDispatch.numeric(dataType, Visitor(kind: kind, a: first, b: second, output: output,
+                                                          layout: layouts.first),
+                                        context: node.label)
+            return
+        }
+        let operands = inputs.compactMap { $0 }
         if operands.count == 1 {
             try BroadcastCopy.run(operands[0], into: output)
             return

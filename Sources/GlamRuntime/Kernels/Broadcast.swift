@@ -37,12 +37,14 @@ struct BroadcastLayout {
         }
         self.shape = shape
         self.strides = strides
+        self.innerStrides = strides.map { $0[$0.count - 1] }
     }
 
     var rowLength: Int { shape[shape.count - 1] }
 
-    /// The stride of each operand along the innermost axis.
-    var innerStrides: [Int] { strides.map { $0[$0.count - 1] } }
+    /// The stride of each operand along the innermost axis; stored, so a run reads it without
+    /// building an array.
+    let innerStrides: [Int]
 
     /// Calls `body(outputOffset, operandOffsets)` for each innermost row, in output order.
     ///

@@ -1,9 +1,12 @@
+import CKernels
+
 /// Conv: 2-D convolution of an (N, C, H, W) input with (M, C/group, kH, kW) weights and optional
 /// bias (M), with `strides`, `pads`, `dilations`, `group` and `auto_pad`. FLOAT and DOUBLE.
 ///
 /// Each image and group is unfolded into columns (im2col) and multiplied by the weights in one
-/// GEMM; the column buffer is allocated once, at plan time.
-final class ConvOperator: Operator {
+/// GEMM; the column buffer is allocated once, at the first run. FLOAT products on CPUs with
+/// AVX-512 go through libglam's GEMM tiles, which add the bias as they store each row.
+final class ConvOperator: Operator, ParallelJob {
     private struct Geometry {
         var batch = 0, channels = 0, height = 0, width = 0
         var filters = 0, kernelHeight = 0, kernelWidth = 0, group = 1
@@ -16,9 +19,25 @@ final class ConvOperator: Operator {
     private var geometry = Geometry()
     private var columns: TensorBuffer?
     private(set) var scratchByteCount = 0
+    /// Working memory of the GEMM tiles, allocated at the first FLOAT run that uses them.
+    private let workspace = GEMMWorkspace()
+    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
+    /// The product of the run in progress, read by the tile jobs.
+    private let problem: UnsafeMutablePointer<glam_gemm_problem> = {
+        let pointer = UnsafeMutablePointer<glam_gemm_problem>.allocate(capacity: 1)
+        pointer.initialize(to: glam_gemm_problem())
+        return pointer
+    }()
+    /// Serialises the recording of a tile's failure; one lock for the operator's lifetime.
+    private let failureLock = Mutex()
+    private var failedTile: Int?
 
     init(node: Node) {
         self.node = node
+    }
+
+    deinit {
+        problem.deallocate()
     }
 
     func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
@@ -132,6 +151,13 @@ final class ConvOperator: Operator {
                 let source = x + (image * g.channels + groupIndex * groupChannels) * g.height * g.width
                 unfold(source, into: column, channels: groupChannels)
                 let target = y + (image * g.filters + groupIndex * groupFilters) * pixels
+                if Element.self == Float.self && glam_gemm_supported() != 0 {
+                    try multiplyWithTiles(filters: groupFilters, patch: patch, pixels: pixels,
+                                          weights: UnsafeRawPointer(w + groupIndex * groupFilters * patch),
+                                          columns: UnsafeRawPointer(column), target: UnsafeMutableRawPointer(target),
+                                          bias: bias.map { UnsafeRawPointer($0 + groupIndex * groupFilters) })
+                    continue
+                }
                 try BLAS.gemm(Element.self, transposeA: false, transposeB: false,
                               m: groupFilters, n: pixels, k: patch,
                               alpha: 1, a: w + groupIndex * groupFilters * patch, lda: patch,
@@ -144,6 +170,33 @@ final class ConvOperator: Operator {
                     }
                 }
             }
+        }
+    }
+
+    /// target[filters × pixels] = weights[filters × patch] · columns[patch × pixels] + bias per filter, in FLOAT.
+    private func multiplyWithTiles(filters: Int, patch: Int, pixels: Int, weights: UnsafeRawPointer,
+                                   columns: UnsafeRawPointer, target: UnsafeMutableRawPointer,
+                                   bias: UnsafeRawPointer?) throws {
+        try workspace.reserve(threads: max(1, Threading.threadCount))
+        workspacePointers = workspace.pointers
+        failedTile = nil
+        problem.pointee = glam_gemm_problem(
+            rows: filters, inner: patch, columns: pixels,
+            a: weights.assumingMemoryBound(to: Float.self), lda: patch,
+            b: columns.assumingMemoryBound(to: Float.self), ldb: pixels, transpose_b: 0,
+            c: target.assumingMemoryBound(to: Float.self), ldc: pixels,
+            bias: nil, row_bias: bias?.assumingMemoryBound(to: Float.self), residual: nil, ld_residual: pixels, gelu: 0)
+        let tiles = glam_gemm_tile_count(problem)
+        WorkerPool.shared.parallelFor(tiles, job: self)
+        if let failedTile {
+            throw GlamError.unsupported("\(node.label): the AVX-512 GEMM rejected tile \(failedTile) of \(tiles)")
+        }
+    }
+
+    /// Computes one GEMM tile of the run in progress; called by `WorkerPool`.
+    func run(index: Int, worker: Int) {
+        if glam_gemm_tile(problem, index, workspacePointers[worker]) != 0 {
+            failureLock.withLock { failedTile = index }
         }
     }
 

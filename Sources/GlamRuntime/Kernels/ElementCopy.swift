@@ -20,16 +20,19 @@ enum SizedDispatch {
 
 /// Copies `source` into `output`, broadcasting it to the output's shape (Expand, single-input Max).
 enum BroadcastCopy {
-    static func run(_ source: Tensor, into output: Tensor) throws {
-        try SizedDispatch.run(source.dataType, Visitor(source: source, output: output))
+    /// `layout`, when given, must be the layout of `source.shape` broadcast to `output.shape`;
+    /// operators compute it in `prepare` so that a run allocates nothing.
+    static func run(_ source: Tensor, into output: Tensor, layout: BroadcastLayout? = nil) throws {
+        try SizedDispatch.run(source.dataType, Visitor(source: source, output: output, layout: layout))
     }
 
     private struct Visitor: SizedVisitor {
         let source: Tensor
         let output: Tensor
+        let layout: BroadcastLayout?
 
         func visit<Word: FixedWidthInteger & UnsignedInteger>(_ type: Word.Type) throws {
-            let layout = BroadcastLayout(outputShape: output.shape, operandShapes: [source.shape])
+            let layout = self.layout ?? BroadcastLayout(outputShape: output.shape, operandShapes: [source.shape])
             let input = source.pointer(as: Word.self)
             let result = output.pointer(as: Word.self)
             let length = layout.rowLength

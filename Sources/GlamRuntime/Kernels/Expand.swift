@@ -1,6 +1,7 @@
 /// Expand: broadcasts the input to the multidirectional broadcast of its shape and `shape`.
 final class ExpandOperator: Operator {
     private let node: Node
+    private var layout: BroadcastLayout?
 
     init(node: Node) {
         self.node = node
@@ -14,10 +15,11 @@ final class ExpandOperator: Operator {
         }
         let shape = try Shape.broadcast([input.type.shape, requested], context: node.label)
         _ = try Shape.elementCount(shape, context: node.label)
+        layout = BroadcastLayout(outputShape: shape, operandShapes: [input.type.shape])
         return [TensorType(input.type.dataType, shape)]
     }
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
-        try BroadcastCopy.run(try inputs.at(0), into: outputs[0])
+        try BroadcastCopy.run(try inputs.at(0), into: outputs[0], layout: layout)
     }
 }

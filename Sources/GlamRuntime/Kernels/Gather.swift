@@ -2,6 +2,8 @@
 final class GatherOperator: Operator {
     private let node: Node
     private var axis = 0
+    /// The validated indices when they are a plan-time constant, so a run need not read them.
+    private var constantIndices: [Int]?
 
     init(node: Node) {
         self.node = node
@@ -18,8 +20,11 @@ final class GatherOperator: Operator {
         }
         let shape = data.type.shape
         axis = try Shape.normalizeAxis(try AttributeReader(node: node).int("axis", default: 0), rank: shape.count, context: node.label)
+        constantIndices = nil
         if let constant = indices.constant {
-            try validate(try constant.integerValues(context: node.label), length: shape[axis])
+            let values = try constant.integerValues(context: node.label)
+            try validate(values, length: shape[axis])
+            constantIndices = values
         }
         let outputShape = Array(shape[..<axis]) + indices.type.shape + Array(shape[(axis + 1)...])
         return [TensorType(data.type.dataType, outputShape)]
@@ -33,9 +38,14 @@ final class GatherOperator: Operator {
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         let data = try inputs.at(0)
-        let indices = try inputs.at(1).integerValues(context: node.label)
         let length = data.shape[axis]
-        try validate(indices, length: length)
+        let indices: [Int]
+        if let constantIndices {
+            indices = constantIndices
+        } else {
+            indices = try inputs.at(1).integerValues(context: node.label)
+            try validate(indices, length: length)
+        }
 
         let output = outputs[0]
         let elementSize = data.dataType.byteSize ?? 0

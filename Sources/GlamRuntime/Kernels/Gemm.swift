@@ -1,3 +1,5 @@
+import CKernels
+
 /// Gemm: `Y = alpha · op(A) · op(B) + beta · C` with `transA`/`transB`, C optional (opset 11+) and
 /// broadcast to (M, N). FLOAT and DOUBLE, via BLAS.
 final class GemmOperator: Operator {
@@ -9,6 +11,8 @@ final class GemmOperator: Operator {
     private var m = 0
     private var n = 0
     private var k = 0
+    /// The layout of C broadcast to [M, N], when C is present.
+    private var biasLayout: BroadcastLayout?
 
     init(node: Node) {
         self.node = node
@@ -38,6 +42,7 @@ final class GemmOperator: Operator {
             guard broadcast == [m, n], c.type.dataType == a.type.dataType else {
                 throw GlamError.invalidModel("\(node.label): C of \(c.type) does not broadcast to [\(m), \(n)]")
             }
+            biasLayout = BroadcastLayout(outputShape: [m, n], operandShapes: [c.type.shape])
         }
         return [TensorType(a.type.dataType, [m, n])]
     }
@@ -58,8 +63,23 @@ final class GemmOperator: Operator {
         let b = try inputs.at(1)
         let y = output.pointer(as: Element.self)
         var accumulate: Element = 0
-        if inputs.count > 2, let c = inputs[2], beta != 0 {
-            try BroadcastCopy.run(c, into: output)
+        let bias = inputs.count > 2 && beta != 0 ? inputs[2] : nil
+
+        // The usual exported linear layer, Y = A · Bᵀ + c with c one row, runs in the tiles
+        // with c as their bias epilogue.
+        let product = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue
+        if Element.self == Float.self, alpha == 1, beta == 1, !transposeA, BLAS.usesTiles,
+           product >= BLAS.smallProductLimit, bias == nil || bias?.count == n {
+            try BLAS.multiplyInTiles(glam_gemm_problem(
+                rows: m, inner: k, columns: n, a: a.pointer(as: Float.self), lda: a.shape[1],
+                b: b.pointer(as: Float.self), ldb: b.shape[1], transpose_b: transposeB ? 1 : 0,
+                c: output.pointer(as: Float.self), ldc: n, bias: bias?.pointer(as: Float.self), row_bias: nil,
+                residual: nil, ld_residual: n, gelu: 0))
+            return
+        }
+
+        if let c = bias {
+            try BroadcastCopy.run(c, into: output, layout: biasLayout)
             if beta != 1 {
                 let scale = Element(beta)
                 for index in 0..<output.count { y[index] *= scale }

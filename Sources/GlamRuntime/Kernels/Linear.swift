@@ -139,8 +139,8 @@ final class LinearOperator: Operator, ParallelJob {
         try bias.withUnsafeBufferPointer { b in
             problem.pointee = glam_gemm_problem(
                 rows: rows, inner: inputWidth, columns: outputWidth, a: x, lda: inputWidth,
-                b: weights.pointer(as: Float.self), ldb: outputWidth, c: y, ldc: outputWidth,
-                bias: b.baseAddress, residual: residual, ld_residual: outputWidth, gelu: appliesGELU ? 1 : 0)
+                b: weights.pointer(as: Float.self), ldb: outputWidth, transpose_b: 0, c: y, ldc: outputWidth,
+                bias: b.baseAddress, row_bias: nil, residual: residual, ld_residual: outputWidth, gelu: appliesGELU ? 1 : 0)
             let tiles = glam_gemm_tile_count(problem)
             WorkerPool.shared.parallelFor(tiles, job: self)
             if let failedTile {

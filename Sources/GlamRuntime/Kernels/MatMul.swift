@@ -8,6 +8,10 @@ final class MatMulOperator: Operator {
     private var batchShape: [Int] = []
     private var shapeA: [Int] = []
     private var shapeB: [Int] = []
+    /// True when every batch of A multiplies the same B, so all of A runs as one taller GEMM.
+    private var sharedRightOperand = false
+    /// Per output batch, the batch index of A and of B after broadcasting.
+    private var batchOperands: [(a: Int, b: Int)] = []
 
     init(node: Node) {
         self.node = node
@@ -34,6 +38,29 @@ final class MatMulOperator: Operator {
         }
         batchShape = try Shape.broadcast([Array(shapeA.dropLast(2)), Array(shapeB.dropLast(2))], context: node.label)
 
+        let batchA = Array(shapeA.dropLast(2))
+        let batchB = Array(shapeB.dropLast(2))
+        sharedRightOperand = batchB.reduce(1, *) == 1 && batchA == batchShape
+        batchOperands = []
+        if !sharedRightOperand {
+            let stridesA = Shape.broadcastStrides(batchA, to: batchShape)
+            let stridesB = Shape.broadcastStrides(batchB, to: batchShape)
+            let batchStrides = Shape.strides(batchShape)
+            let batchCount = try Shape.elementCount(batchShape, context: node.label)
+            batchOperands.reserveCapacity(batchCount)
+            for batch in 0..<batchCount {
+                var operands = (a: 0, b: 0)
+                var remainder = batch
+                for axis in 0..<batchShape.count {
+                    let index = remainder / batchStrides[axis]
+                    remainder %= batchStrides[axis]
+                    operands.a += index * stridesA[axis]
+                    operands.b += index * stridesB[axis]
+                }
+                batchOperands.append(operands)
+            }
+        }
+
         var outputShape = batchShape
         if a.type.shape.count > 1 { outputShape.append(m) }
         if b.type.shape.count > 1 { outputShape.append(n) }
@@ -56,31 +83,17 @@ final class MatMulOperator: Operator {
         let x = a.pointer(as: Element.self)
         let y = b.pointer(as: Element.self)
         let z = output.pointer(as: Element.self)
-        let batchA = Array(shapeA.dropLast(2))
-        let batchB = Array(shapeB.dropLast(2))
 
         // A shared right operand (a weight matrix) lets all batches of A run as one taller GEMM.
-        if batchB.reduce(1, *) == 1 && batchA == batchShape {
-            let rows = batchA.reduce(1, *) * m
+        if sharedRightOperand {
+            let rows = batchShape.reduce(1, *) * m
             try BLAS.gemm(Element.self, transposeA: false, transposeB: false, m: rows, n: n, k: k,
                           alpha: 1, a: x, lda: k, b: y, ldb: n, beta: 0, c: z, ldc: n)
             return
         }
 
-        let stridesA = Shape.broadcastStrides(batchA, to: batchShape)
-        let stridesB = Shape.broadcastStrides(batchB, to: batchShape)
-        let batchCount = batchShape.reduce(1, *)
-        let batchStrides = Shape.strides(batchShape)
-        for batch in 0..<batchCount {
-            var offsetA = 0
-            var offsetB = 0
-            var remainder = batch
-            for axis in 0..<batchShape.count {
-                let index = remainder / batchStrides[axis]
-                remainder %= batchStrides[axis]
-                offsetA += index * stridesA[axis]
-                offsetB += index * stridesB[axis]
-            }
+        for (batch, operands) in batchOperands.enumerated() {
+            let (offsetA, offsetB) = operands
             try BLAS.gemm(Element.self, transposeA: false, transposeB: false, m: m, n: n, k: k,
                           alpha: 1, a: x + offsetA * m * k, lda: k, b: y + offsetB * k * n, ldb: n,
                           beta: 0, c: z + batch * m * n, ldc: n)

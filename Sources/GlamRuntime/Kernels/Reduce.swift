@@ -13,6 +13,11 @@ final class ReduceOperator: Operator {
     private let opset: Int
     private var reduced: [Bool] = []
     private var identity = false
+    /// Per input axis, the output offset one step along it moves (0 on reduced axes).
+    private var keptStrides: [Int] = []
+    /// Working arrays of a run, sized in `prepare` and reused, so that a run allocates nothing.
+    private var sums: [Double] = []
+    private var index: [Int] = []
 
     init(node: Node, kind: Kind, opset: Int) {
         self.node = node
@@ -50,6 +55,10 @@ final class ReduceOperator: Operator {
         if identity {
             return [input.type]
         }
+        let keptShape = shape.enumerated().map { reduced[$0.offset] ? 1 : $0.element }
+        keptStrides = Shape.strides(keptShape).enumerated().map { reduced[$0.offset] ? 0 : $0.element }
+        sums = [Double](repeating: 0, count: try Shape.elementCount(keptShape, context: node.label))
+        index = [Int](repeating: 0, count: shape.count)
         var outputShape: [Int] = []
         for (axis, dimension) in shape.enumerated() {
             if !reduced[axis] {
@@ -71,11 +80,23 @@ final class ReduceOperator: Operator {
 
         // Walk the input in order; each element adds into the output cell its kept axes select.
         let shape = input.shape
-        let keptShape = shape.enumerated().map { reduced[$0.offset] ? 1 : $0.element }
-        let keptStrides = Shape.strides(keptShape).enumerated().map { reduced[$0.offset] ? 0 : $0.element }
-        var sums = [Double](repeating: 0, count: output.count)
+        let keptStrides = self.keptStrides
+        // Moved out of the operator for the run and back after it, so that writing to them
+        // does not copy them.
+        var sums: [Double] = []
+        var index: [Int] = []
+        swap(&sums, &self.sums)
+        swap(&index, &self.index)
+        defer {
+            swap(&sums, &self.sums)
+            swap(&index, &self.index)
+        }
+        guard sums.count == output.count, index.count == shape.count, keptStrides.count == shape.count else {
+            throw GlamError.invalidModel("\(node.label): the input shape \(shape) differs from the one the plan was built for")
+        }
+        for cell in sums.indices { sums[cell] = 0 }
+        for axis in index.indices { index[axis] = 0 }
         var counts = 0
-        var index = [Int](repeating: 0, count: shape.count)
         var target = 0
         for position in 0..<input.count {
             let value = input.elementAsDouble(at: position)

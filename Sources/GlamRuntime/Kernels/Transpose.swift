@@ -1,7 +1,9 @@
 /// Transpose: permutes axes by `perm` (default: reversed).
 final class TransposeOperator: Operator {
     private let node: Node
-    private var permutation: [Int] = []
+    /// Input strides in output axis order: reading the input through them turns the transpose
+    /// into a strided copy.
+    private var sourceStrides: [Int] = []
 
     init(node: Node) {
         self.node = node
@@ -17,23 +19,21 @@ final class TransposeOperator: Operator {
         guard input.type.dataType.byteSize != nil else {
             throw GlamError.unsupported("\(node.label): data type \(input.type.dataType) is not supported")
         }
-        permutation = perm
+        let inputStrides = Shape.strides(input.type.shape)
+        sourceStrides = perm.map { inputStrides[$0] }
         return [TensorType(input.type.dataType, perm.map { input.type.shape[$0] })]
     }
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
-        try SizedDispatch.run(outputs[0].dataType, Visitor(input: try inputs.at(0), output: outputs[0], permutation: permutation))
+        try SizedDispatch.run(outputs[0].dataType, Visitor(input: try inputs.at(0), output: outputs[0], strides: sourceStrides))
     }
 
     private struct Visitor: SizedVisitor {
         let input: Tensor
         let output: Tensor
-        let permutation: [Int]
+        let strides: [Int]
 
         func visit<Word: FixedWidthInteger & UnsignedInteger>(_ type: Word.Type) throws {
-            // Reading the input through permuted strides turns the transpose into a strided copy.
-            let inputStrides = Shape.strides(input.shape)
-            let strides = permutation.map { inputStrides[$0] }
             let source = input.pointer(as: Word.self)
             let target = output.pointer(as: Word.self)
             StridedCopy.run(shape: output.shape, sourceStrides: strides, source: source, target: target)
@@ -54,30 +54,33 @@ enum StridedCopy {
         let rank = shape.count
         let length = shape[rank - 1]
         let innerStride = sourceStrides[rank - 1]
-        var index = [Int](repeating: 0, count: rank - 1)
-        var offset = 0
-        var written = 0
-        let total = shape.reduce(1, *)
-        while written < total {
-            let row = source + offset
-            let out = target + written
-            if innerStride == 1 {
-                out.update(from: row, count: length)
-            } else {
-                for position in 0..<length { out[position] = row[position * innerStride] }
-            }
-            written += length
-
-            var axis = rank - 2
-            while axis >= 0 {
-                index[axis] += 1
-                offset += sourceStrides[axis]
-                if index[axis] < shape[axis] {
-                    break
+        // The counters live on the stack, so a copy allocates nothing on the heap.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: rank - 1) { index in
+            index.initialize(repeating: 0)
+            var offset = 0
+            var written = 0
+            let total = shape.reduce(1, *)
+            while written < total {
+                let row = source + offset
+                let out = target + written
+                if innerStride == 1 {
+                    out.update(from: row, count: length)
+                } else {
+                    for position in 0..<length { out[position] = row[position * innerStride] }
                 }
-                offset -= sourceStrides[axis] * shape[axis]
-                index[axis] = 0
-                axis -= 1
+                written += length
+
+                var axis = rank - 2
+                while axis >= 0 {
+                    index[axis] += 1
+                    offset += sourceStrides[axis]
+                    if index[axis] < shape[axis] {
+                        break
+                    }
+                    offset -= sourceStrides[axis] * shape[axis]
+                    index[axis] = 0
+                    axis -= 1
+                }
             }
         }
     }

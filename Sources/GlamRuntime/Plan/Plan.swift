@@ -108,44 +108,65 @@ public final class Plan: @unchecked Sendable {
     /// Runs the plan. Every input must be fed with exactly its bound type and shape; the returned
     /// tensors are copies that stay valid after the next run.
     public func run(_ feeds: [String: Tensor], profile: Profile? = nil) throws -> [String: Tensor] {
-        try lock.withLock {
-            Threading.prepareCallingThread()
-            for input in inputs {
-                if input.isValueBound {
-                    try checkBoundValue(input, feeds[input.name])
-                    continue
-                }
-                guard let feed = feeds[input.name] else {
-                    throw GlamError.invalidArgument("input '\(input.name)' (\(input.type)) is not fed")
-                }
-                guard feed.dataType == input.type.dataType, feed.shape == input.type.shape else {
-                    throw GlamError.invalidArgument(
-                        "input '\(input.name)' is \(feed.dataType)\(feed.shape) but the plan is bound to \(input.type); build a plan for that shape")
-                }
-                try values[input.slot].assign(from: feed)
-            }
-            for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
-                throw GlamError.invalidArgument("'\(name)' is not an input of this model; inputs are \(inputs.map(\.name))")
-            }
-
-            for index in steps.indices {
-                let kernel = steps[index].kernel
-                if let profile {
-                    let start = Clock.seconds()
-                    try kernel.run(stepOperands[index], stepResults[index])
-                    profile.record(step: index, opType: steps[index].node.opType, seconds: Clock.seconds() - start)
-                } else {
-                    try kernel.run(stepOperands[index], stepResults[index])
-                }
-            }
-
+        try run(feeds, profile: profile) { outputs in
             var results: [String: Tensor] = [:]
-            results.reserveCapacity(outputs.count)
-            for output in outputs {
-                results[output.name] = try values[output.slot].copy()
+            results.reserveCapacity(self.outputs.count)
+            for output in self.outputs {
+                results[output.name] = try outputs[output.name]?.copy()
             }
             return results
         }
+    }
+
+    /// Runs the plan and passes its outputs to `body` in place, without copying them.
+    ///
+    /// The tensors in `outputs` are views of the plan's arena: they are valid only inside `body`,
+    /// and the next run overwrites them. Apart from what `body` does, a run after the first
+    /// allocates no memory.
+    public func run<Result>(_ feeds: [String: Tensor], profile: Profile? = nil,
+                            readingOutputs body: (PlanOutputs) throws -> Result) throws -> Result {
+        try lock.withLock {
+            try execute(feeds, profile: profile)
+            return try body(PlanOutputs(plan: self))
+        }
+    }
+
+    /// Binds the feeds and runs every step; the caller holds `lock`.
+    private func execute(_ feeds: [String: Tensor], profile: Profile?) throws {
+        Threading.prepareCallingThread()
+        for input in inputs {
+            if input.isValueBound {
+                try checkBoundValue(input, feeds[input.name])
+                continue
+            }
+            guard let feed = feeds[input.name] else {
+                throw GlamError.invalidArgument("input '\(input.name)' (\(input.type)) is not fed")
+            }
+            guard feed.dataType == input.type.dataType, feed.shape == input.type.shape else {
+                throw GlamError.invalidArgument(
+                    "input '\(input.name)' is \(feed.dataType)\(feed.shape) but the plan is bound to \(input.type); build a plan for that shape")
+            }
+            try values[input.slot].assign(from: feed)
+        }
+        for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
+            throw GlamError.invalidArgument("'\(name)' is not an input of this model; inputs are \(inputs.map(\.name))")
+        }
+
+        for index in steps.indices {
+            let kernel = steps[index].kernel
+            if let profile {
+                let start = Clock.seconds()
+                try kernel.run(stepOperands[index], stepResults[index])
+                profile.record(step: index, opType: steps[index].node.opType, seconds: Clock.seconds() - start)
+            } else {
+                try kernel.run(stepOperands[index], stepResults[index])
+            }
+        }
+    }
+
+    /// The value of the output named `name` in the arena, or nil when the plan has no such output.
+    fileprivate func arenaValue(of name: String) -> Tensor? {
+        outputs.first { $0.name == name }.map { values[$0.slot] }
     }
 
     /// Checks that a value-bound input is fed again only with the value it was bound to.
@@ -216,5 +237,15 @@ public struct InputBinding: Sendable {
         self.shapes = shapes
         self.values = values
         self.overridesDeclaredShapes = overridesDeclaredShapes
+    }
+}
+
+/// The outputs of a run in progress, read in place; see `Plan.run(_:profile:readingOutputs:)`.
+public struct PlanOutputs {
+    fileprivate let plan: Plan
+
+    /// The output named `name`, a view of the plan's arena, or nil when the plan has no such output.
+    public subscript(name: String) -> Tensor? {
+        plan.arenaValue(of: name)
     }
 }

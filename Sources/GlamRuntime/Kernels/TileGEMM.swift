@@ -1,0 +1,48 @@
+import CDNNL
+import CKernels
+
+/// Runs one FLOAT GEMM in libglam's AVX-512 tiles over the worker threads, for GEMMs outside
+/// the fused layers (MatMul, Gemm); see `BLAS.gemm`.
+///
+/// One shared instance serves the process: its lock admits one product at a time, which the
+/// worker pool would serialise anyway, and its workspace and job state are reused, so a call
+/// allocates nothing once the workspace has grown to the thread count.
+final class TileGEMM: ParallelJob, @unchecked Sendable {
+    static let shared = TileGEMM()
+
+    private let lock = Mutex()
+    private let workspace = GEMMWorkspace()
+    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
+    private let problem: UnsafeMutablePointer<glam_gemm_problem> = {
+        let pointer = UnsafeMutablePointer<glam_gemm_problem>.allocate(capacity: 1)
+        pointer.initialize(to: glam_gemm_problem())
+        return pointer
+    }()
+    private let failureLock = Mutex()
+    private var failedTile: Int?
+
+    private init() {}
+
+    /// Computes `problem` over the worker threads. Must not be called from inside a parallel
+    /// loop; `BLAS.gemm` uses `glam_gemm_serial` there.
+    func run(_ product: glam_gemm_problem) throws {
+        try lock.withLock {
+            try workspace.reserve(threads: max(1, Threading.threadCount))
+            workspacePointers = workspace.pointers
+            failedTile = nil
+            problem.pointee = product
+            let tiles = glam_gemm_tile_count(problem)
+            WorkerPool.shared.parallelFor(tiles, job: self)
+            if let failedTile {
+                throw GlamError(.outOfMemory, "GEMM of \(product.rows)×\(product.inner) by \(product.inner)×\(product.columns): libglam's AVX-512 tiles rejected tile \(failedTile)")
+            }
+        }
+    }
+
+    /// Computes one tile of the product in progress; called by `WorkerPool`.
+    func run(index: Int, worker: Int) {
+        if glam_gemm_tile(problem, index, workspacePointers[worker]) != 0 {
+            failureLock.withLock { failedTile = index }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Checks that plan runs after the first allocate nothing: `glam bench` runs the model under an
+# LD_PRELOAD malloc counter and prints the allocations of its timed runs, which must be 0.
+# Usage: sh Tests/allocation-check.sh PATH_TO_GLAM COUNTER.so MODEL [bench options]
+set -eu
+glam=$1
+counter=$2
+model=$3
+shift 3
+
+perRun=$(LD_PRELOAD=$counter "$glam" bench "$model" "$@" --threads 2 --warmup 1 --repeat 10 |
+    sed -n 's/^allocations_per_run //p')
+if [ -z "$perRun" ]; then
+    echo "allocation check: glam bench printed no allocations_per_run for $model; is $counter loaded?" >&2
+    exit 1
+fi
+echo "allocation check: $(basename "$(dirname "$model")")/$(basename "$model"): $perRun allocations per run"
+if [ "$perRun" != "0.0" ]; then
+    echo "allocation check: runs after the first must not allocate, got $perRun per run" >&2
+    exit 1
+fi
