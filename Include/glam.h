@@ -174,8 +174,10 @@ typedef enum glam_precision {
      * weights and activations to bfloat16 and accumulate in FLOAT, through oneDNN's bf16 matmul.
      * Attention, normalisation and preprocessing stay FLOAT. Measured fidelity on the ViT-B/14
      * benchmark encoder (random weights, one CC + MLO pair): embedding cosine vs FLOAT 0.999993,
-     * patch-token cosine 0.9999994. On CPUs without AVX512-BF16 oneDNN emulates bf16 and it is
-     * slower than FLOAT; see Docs/benchmarks.md for measured speed. */
+     * patch-token cosine 0.9999994. bfloat16 pays only where the CPU computes bf16 products
+     * faster than FLOAT multiply-adds. On CPUs without AVX512-BF16 oneDNN emulates it,
+     * and on the AVX512-BF16 machine of Docs/benchmarks.md it ran 1.6 times slower than FLOAT,
+     * because vdpbf16ps sustains half the FMA rate there. */
     GLAM_PRECISION_BF16 = 1
 } glam_precision;
 

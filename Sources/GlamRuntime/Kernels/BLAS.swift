@@ -51,9 +51,9 @@ enum BLAS {
                 bias: nil, row_bias: nil, residual: nil, ld_residual: ldc, gelu: 0)
             try multiplyInTiles(problem)
         } else if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small && !folding {
-            // NOTE: oneDNN 2.6's dnnl_sgemm allocates its packing buffers inside every call, so
-            // plans that use it are not allocation-free per run. A matmul primitive with a user
-            // scratchpad, created once per step, would be.
+            // NOTE: oneDNN 2.6's dnnl_sgemm allocates its packing buffers inside every call. Plans
+            // reach it only without AVX-512 or for products the tiles do not take (transposed A,
+            // alpha ≠ 1 or beta ≠ 0), and those plans allocate per run.
             let status = dnnl_sgemm(transposeA ? 84 : 78, transposeB ? 84 : 78, Int64(m), Int64(n), Int64(k),
                                     Float(alpha), UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), Int64(lda),
                                     UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), Int64(ldb),
