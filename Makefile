@@ -13,7 +13,7 @@ GLAM := .build/release/glam
 DEMO_MODEL := models/glam-demo
 NYU := Tests/Fixtures/mammograms/nyu
 
-.PHONY: deps export-deps build lib demo demo-model test c-checks conformance leak-check fuzz fuzz-build fuzz-loader \
+.PHONY: deps export-deps build lib demo demo-model test allocation-check c-checks conformance leak-check fuzz fuzz-build fuzz-loader \
   fuzz-plan fuzz-abi-convert fuzz-abi-pipeline clean
 
 # Installs the Debian packages once; later runs only check that they are present.
@@ -68,8 +68,8 @@ test: deps export-deps
 # Plan runs after the first must not allocate: glam bench under an LD_PRELOAD malloc counter.
 allocation-check:
 	$(CC) -O2 -shared -fPIC -Wall -Wextra -Werror -o .build/malloc_counter.so Tests/c/malloc_counter.c -ldl
-	sh Tests/allocation-check.sh $(GLAM) .build/malloc_counter.so $(DEMO_BUNDLE)/encoder.onnx --shape image=2x3x518x518
-	sh Tests/allocation-check.sh $(GLAM) .build/malloc_counter.so $(DEMO_BUNDLE)/align.onnx \
+	sh Tests/allocation-check.sh $(GLAM) .build/malloc_counter.so $(DEMO_MODEL)/encoder.onnx --shape image=2x3x518x518
+	sh Tests/allocation-check.sh $(GLAM) .build/malloc_counter.so $(DEMO_MODEL)/align.onnx \
 	  --shape cc_patch_tokens=1x1369x96 --shape mlo_patch_tokens=1x1369x96
 
 # libglam.so from C: the example host and the API-misuse program.
