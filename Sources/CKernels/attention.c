@@ -1,8 +1,8 @@
 // Fused self-attention for one block of query rows of one head; see include/glam_kernels.h.
 //
 // Every tile is laid out with the block's 64 queries along the vector lanes (four 16-lane
-// vectors), so the online softmax needs no horizontal reductions and K and V are read in the
-// row-major layout the QKV projection writes: a key or value element is broadcast from its
+// vectors), so the online softmax needs no horizontal reductions. K and V are read in the
+// row-major layout the QKV projection writes. A key or value element is broadcast from its
 // row, never gathered, and no transposed copy of K exists.
 //
 // Per block the workspace holds, in floats:
@@ -20,7 +20,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "vector_exp.h"
+#include "vector_math.h"
 
 #define QUERIES 64
 #define LANES 16

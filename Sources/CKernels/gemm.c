@@ -2,8 +2,8 @@
 //
 // One call computes one tile of C (at most GLAM_GEMM_TILE_ROWS × GLAM_GEMM_TILE_COLUMNS), so
 // the caller's thread pool splits a product into tiles. Within a tile, K is walked in slices
-// of KC: each slice of B (or of Bᵀ) is copied into the caller's workspace as 32-column strips
-// ([KC][32] each, zero beyond N), then a 14 × 32 register micro-kernel multiplies rows of A,
+// of KC. Each slice of B (or of Bᵀ) is copied into the caller's workspace as 32-column strips
+// ([KC][32] each, zero beyond N). A 14 × 32 register micro-kernel then multiplies rows of A,
 // read in place with broadcasts, by the strips. The epilogue (column or row bias, GELU,
 // residual) is applied while the last slice's accumulators are still in registers, so each
 // element of C is stored once per slice and the epilogue adds no pass over memory.
@@ -16,49 +16,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vector_exp.h"
+#include "vector_math.h"
 
 // Rows of a micro-tile and 32-bit lanes of its two column vectors.
 #define MR 14
 #define NR 32
-
-// Abramowitz and Stegun 7.1.26, as in kernels.c: |erf error| < 1.5e-7.
-#define ERF_P 0.3275911f
-#define ERF_A1 0.254829592f
-#define ERF_A2 -0.284496736f
-#define ERF_A3 1.421413741f
-#define ERF_A4 -1.453152027f
-#define ERF_A5 1.061405429f
-
-// GELU with the exact (erf) normal CDF.
-__attribute__((target("avx512f"))) static inline __m512 gelu(__m512 x) {
-    __m512 z = _mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f));
-    __m512 a = _mm512_abs_ps(z);
-    // t = 1 / (1 + p·a): vdivps occupies its port for about 16 cycles per vector, so a 14-bit
-    // reciprocal refined by one Newton step (relative error near 2^-28) replaces it.
-    __m512 denominator = _mm512_fmadd_ps(a, _mm512_set1_ps(ERF_P), _mm512_set1_ps(1.0f));
-    __m512 t = _mm512_rcp14_ps(denominator);
-    t = _mm512_fmadd_ps(t, _mm512_fnmadd_ps(denominator, t, _mm512_set1_ps(1.0f)), t);
-    __m512 p = _mm512_set1_ps(ERF_A5);
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A4));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A3));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A2));
-    p = _mm512_fmadd_ps(p, t, _mm512_set1_ps(ERF_A1));
-    p = _mm512_mul_ps(p, t);
-    __m512 erf_abs = _mm512_fnmadd_ps(p, exp_avx512(_mm512_mul_ps(_mm512_sub_ps(_mm512_setzero_ps(), a), a)), _mm512_set1_ps(1.0f));
-    // erf is odd: give erf_abs the sign of z.
-    __m512 erf = _mm512_castsi512_ps(_mm512_or_si512(_mm512_castps_si512(erf_abs),
-                                     _mm512_and_si512(_mm512_castps_si512(z), _mm512_set1_epi32((int)0x80000000u))));
-    return _mm512_mul_ps(_mm512_mul_ps(_mm512_set1_ps(0.5f), x), _mm512_add_ps(_mm512_set1_ps(1.0f), erf));
-}
 
 // Stores a micro-tile of accumulators to C[rows × width]; when `last`, first adds the column
 // and row biases, applies GELU and adds the residual, in that order, each where requested.
 __attribute__((target("avx512f"), always_inline)) static inline void finish_tile(
     int rows, __m512 acc[MR][2], float *c, size_t ldc, size_t width, int last, const float *bias,
     const float *row_bias, const float *residual, size_t ld_residual, int apply_gelu) {
-    __mmask16 low = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1u);
-    __mmask16 high = width >= 32 ? (__mmask16)0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1u);
+    __mmask16 low = lane_mask(width);
+    __mmask16 high = lane_mask(width > 16 ? width - 16 : 0);
     if (last) {
         __m512 bias0 = bias ? _mm512_maskz_loadu_ps(low, bias) : _mm512_setzero_ps();
         __m512 bias1 = bias ? _mm512_maskz_loadu_ps(high, bias + 16) : _mm512_setzero_ps();
@@ -70,8 +40,8 @@ __attribute__((target("avx512f"), always_inline)) static inline void finish_tile
                 acc[i][1] = _mm512_add_ps(acc[i][1], _mm512_set1_ps(row_bias[i]));
             }
             if (apply_gelu) {
-                acc[i][0] = gelu(acc[i][0]);
-                acc[i][1] = gelu(acc[i][1]);
+                acc[i][0] = gelu_avx512_vector(acc[i][0]);
+                acc[i][1] = gelu_avx512_vector(acc[i][1]);
             }
             if (residual) {
                 acc[i][0] = _mm512_add_ps(acc[i][0], _mm512_maskz_loadu_ps(low, residual + i * ld_residual));
@@ -116,8 +86,8 @@ __attribute__((target("avx512f"))) static void pack_b(const float *b, size_t ldb
                                                     size_t nc, float *packed) {
     for (size_t strip = 0; strip < nc; strip += NR) {
         size_t width = nc - strip < NR ? nc - strip : NR;
-        __mmask16 low = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1u);
-        __mmask16 high = width >= 32 ? (__mmask16)0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1u);
+        __mmask16 low = lane_mask(width);
+        __mmask16 high = lane_mask(width > 16 ? width - 16 : 0);
         float *target = packed + strip * kc;
         const float *source = b + k0 * ldb + n0 + strip;
         for (size_t k = 0; k < kc; k++) {
@@ -134,8 +104,8 @@ __attribute__((target("avx512f"), always_inline)) static inline void micro_kerne
     int rows, const float *a, size_t lda, const float *strip, size_t kc, float *c, size_t ldc, size_t width,
     int first, int last, const float *bias, const float *row_bias, const float *residual, size_t ld_residual,
     int apply_gelu) {
-    __mmask16 low = width >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << width) - 1u);
-    __mmask16 high = width >= 32 ? (__mmask16)0xFFFF : width <= 16 ? 0 : (__mmask16)((1u << (width - 16)) - 1u);
+    __mmask16 low = lane_mask(width);
+    __mmask16 high = lane_mask(width > 16 ? width - 16 : 0);
     __m512 acc[MR][2];
     for (int i = 0; i < rows; i++) {
         if (first) {

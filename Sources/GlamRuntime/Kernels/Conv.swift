@@ -6,7 +6,7 @@ import CKernels
 /// Each image and group is unfolded into columns (im2col) and multiplied by the weights in one
 /// GEMM; the column buffer is allocated once, at the first run. FLOAT products on CPUs with
 /// AVX-512 go through libglam's GEMM tiles, which add the bias as they store each row.
-final class ConvOperator: Operator, ParallelJob {
+final class ConvOperator: Operator {
     private struct Geometry {
         var batch = 0, channels = 0, height = 0, width = 0
         var filters = 0, kernelHeight = 0, kernelWidth = 0, group = 1
@@ -19,25 +19,11 @@ final class ConvOperator: Operator, ParallelJob {
     private var geometry = Geometry()
     private var columns: TensorBuffer?
     private(set) var scratchByteCount = 0
-    /// Working memory of the GEMM tiles, allocated at the first FLOAT run that uses them.
-    private let workspace = GEMMWorkspace()
-    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
-    /// The product of the run in progress, read by the tile jobs.
-    private let problem: UnsafeMutablePointer<glam_gemm_problem> = {
-        let pointer = UnsafeMutablePointer<glam_gemm_problem>.allocate(capacity: 1)
-        pointer.initialize(to: glam_gemm_problem())
-        return pointer
-    }()
-    /// Serialises the recording of a tile's failure; one lock for the operator's lifetime.
-    private let failureLock = Mutex()
-    private var failedTile: Int?
+    /// Runs the tile GEMM; its working memory is allocated at the first FLOAT run that uses it.
+    private let tiles = TileGEMM()
 
     init(node: Node) {
         self.node = node
-    }
-
-    deinit {
-        problem.deallocate()
     }
 
     func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
@@ -177,27 +163,12 @@ final class ConvOperator: Operator, ParallelJob {
     private func multiplyWithTiles(filters: Int, patch: Int, pixels: Int, weights: UnsafeRawPointer,
                                    columns: UnsafeRawPointer, target: UnsafeMutableRawPointer,
                                    bias: UnsafeRawPointer?) throws {
-        try workspace.reserve(threads: max(1, Threading.threadCount))
-        workspacePointers = workspace.pointers
-        failedTile = nil
-        problem.pointee = glam_gemm_problem(
+        try tiles.run(glam_gemm_problem(
             rows: filters, inner: patch, columns: pixels,
             a: weights.assumingMemoryBound(to: Float.self), lda: patch,
             b: columns.assumingMemoryBound(to: Float.self), ldb: pixels, transpose_b: 0,
             c: target.assumingMemoryBound(to: Float.self), ldc: pixels,
-            bias: nil, row_bias: bias?.assumingMemoryBound(to: Float.self), residual: nil, ld_residual: pixels, gelu: 0)
-        let tiles = glam_gemm_tile_count(problem)
-        WorkerPool.shared.parallelFor(tiles, job: self)
-        if let failedTile {
-            throw GlamError.unsupported("\(node.label): the AVX-512 GEMM rejected tile \(failedTile) of \(tiles)")
-        }
-    }
-
-    /// Computes one GEMM tile of the run in progress; called by `WorkerPool`.
-    func run(index: Int, worker: Int) {
-        if glam_gemm_tile(problem, index, workspacePointers[worker]) != 0 {
-            failureLock.withLock { failedTile = index }
-        }
+            bias: nil, row_bias: bias?.assumingMemoryBound(to: Float.self), residual: nil, ld_residual: pixels, gelu: 0))
     }
 
     /// im2col: row (c, ky, kx) of `column` holds that input tap for every output pixel.

@@ -9,7 +9,7 @@ import CKernels
 /// residual while each tile is still in registers. Elsewhere a run writes `r + b′` (or `b′`)
 /// into every output row, accumulates one BLAS GEMM into it and applies GELU in a last pass.
 /// In bfloat16 precision the GEMM is oneDNN's bf16 matmul with W packed once at plan time.
-final class LinearOperator: Operator, ParallelJob {
+final class LinearOperator: Operator {
     private let label: String
     /// K × N, the model's initializer itself when there is no scale to fold in.
     private let weights: Tensor
@@ -23,17 +23,8 @@ final class LinearOperator: Operator, ParallelJob {
     private let workspace: GEMMWorkspace
     private var rows = 0
     private var bf16Product: OpaquePointer?
-    /// The product of the run in progress, read by the tile jobs. A pointer rather than a
-    /// stored struct, so that concurrent tiles do not make overlapping accesses to `self`.
-    private let problem: UnsafeMutablePointer<glam_gemm_problem> = {
-        let pointer = UnsafeMutablePointer<glam_gemm_problem>.allocate(capacity: 1)
-        pointer.initialize(to: glam_gemm_problem())
-        return pointer
-    }()
-    private var workspacePointers: [UnsafeMutablePointer<Float>] = []
-    /// Serialises the recording of a tile's failure; one lock for the operator's lifetime.
-    private let failureLock = Mutex()
-    private var failedTile: Int?
+    /// Runs the tile GEMM over the worker threads, with the plan's shared workspace.
+    private let tiles: TileGEMM
 
     /// `weights` is K × N row-major, `bias` and `scale` have N values.
     convenience init(label: String, weights: Tensor, bias: Tensor, scale: Tensor?, hasResidual: Bool,
@@ -73,11 +64,11 @@ final class LinearOperator: Operator, ParallelJob {
         self.appliesGELU = appliesGELU
         self.precision = precision
         self.workspace = workspace
+        self.tiles = TileGEMM(workspace: workspace)
     }
 
     deinit {
         glam_bf16_matmul_free(bf16Product)
-        problem.deallocate()
     }
 
     /// The same layer followed by GELU, for a layer without a residual; nil when it has one.
@@ -133,26 +124,12 @@ final class LinearOperator: Operator, ParallelJob {
 
     private func runTiles(_ x: UnsafeMutablePointer<Float>, _ residual: UnsafeMutablePointer<Float>?,
                           _ y: UnsafeMutablePointer<Float>) throws {
-        try workspace.reserve(threads: max(1, Threading.threadCount))
-        workspacePointers = workspace.pointers
-        failedTile = nil
         try bias.withUnsafeBufferPointer { b in
-            problem.pointee = glam_gemm_problem(
+            try tiles.run(glam_gemm_problem(
                 rows: rows, inner: inputWidth, columns: outputWidth, a: x, lda: inputWidth,
                 b: weights.pointer(as: Float.self), ldb: outputWidth, transpose_b: 0, c: y, ldc: outputWidth,
-                bias: b.baseAddress, row_bias: nil, residual: residual, ld_residual: outputWidth, gelu: appliesGELU ? 1 : 0)
-            let tiles = glam_gemm_tile_count(problem)
-            WorkerPool.shared.parallelFor(tiles, job: self)
-            if let failedTile {
-                throw GlamError.unsupported("\(label): the AVX-512 GEMM rejected tile \(failedTile) of \(tiles)")
-            }
-        }
-    }
-
-    /// Computes one GEMM tile of the run in progress; called by `WorkerPool`.
-    func run(index: Int, worker: Int) {
-        if glam_gemm_tile(problem, index, workspacePointers[worker]) != 0 {
-            failureLock.withLock { failedTile = index }
+                bias: b.baseAddress, row_bias: nil, residual: residual, ld_residual: outputWidth,
+                gelu: appliesGELU ? 1 : 0))
         }
     }
 

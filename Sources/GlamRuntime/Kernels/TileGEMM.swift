@@ -1,17 +1,17 @@
 import CDNNL
 import CKernels
 
-/// Runs one FLOAT GEMM in libglam's AVX-512 tiles over the worker threads, for GEMMs outside
-/// the fused layers (MatMul, Gemm); see `BLAS.gemm`.
+/// Runs FLOAT GEMMs in libglam's AVX-512 tiles (`glam_gemm_tile`) over the worker threads.
 ///
-/// One shared instance serves the process: its lock admits one product at a time, which the
-/// worker pool would serialise anyway, and its workspace and job state are reused, so a call
-/// allocates nothing once the workspace has grown to the thread count.
+/// Its job state and workspace are reused from call to call, so a call allocates nothing once
+/// the workspace has grown to the thread count. Fused linear layers and convolutions own one
+/// each (the linear layers of a plan share their workspace); `shared` serves `BLAS.gemm`, and
+/// its lock admits one product at a time, which the worker pool would serialise anyway.
 final class TileGEMM: ParallelJob, @unchecked Sendable {
     static let shared = TileGEMM()
 
     private let lock = Mutex()
-    private let workspace = GEMMWorkspace()
+    private let workspace: GEMMWorkspace
     private var workspacePointers: [UnsafeMutablePointer<Float>] = []
     private let problem: UnsafeMutablePointer<glam_gemm_problem> = {
         let pointer = UnsafeMutablePointer<glam_gemm_problem>.allocate(capacity: 1)
@@ -21,9 +21,15 @@ final class TileGEMM: ParallelJob, @unchecked Sendable {
     private let failureLock = Mutex()
     private var failedTile: Int?
 
-    private init() {}
+    init(workspace: GEMMWorkspace = GEMMWorkspace()) {
+        self.workspace = workspace
+    }
 
-    /// Computes `problem` over the worker threads. Must not be called from inside a parallel
+    deinit {
+        problem.deallocate()
+    }
+
+    /// Computes `product` over the worker threads. Must not be called from inside a parallel
     /// loop; `BLAS.gemm` uses `glam_gemm_serial` there.
     func run(_ product: glam_gemm_problem) throws {
         try lock.withLock {
