@@ -132,20 +132,29 @@ public final class GlamModel: @unchecked Sendable {
             }
         }
 
-        let outputs = try encoder.withPlan { plan in try plan.run([imageInputName: batch]) }
-        guard let embedding = outputs["embedding"], let tokens = outputs["patch_tokens"] else {
-            throw GlamError(.invalidModel, "the encoder did not return 'embedding' and 'patch_tokens'")
-        }
-        let embedValues = embedding.values(as: Float.self)
-        let tokenValues = tokens.values(as: Float.self)
+        // The outputs are read in place from the plan's arena, straight into the views' arrays.
         let embedWidth = geometry.embedDim
         let tokenWidth = geometry.grid * geometry.grid * geometry.featureDim
+        let (embeddings, tokens) = try encoder.withPlan { plan in
+            try plan.run([imageInputName: batch]) { outputs -> ([[Float]], [[Float]]) in
+                guard let embedding = outputs["embedding"], let tokens = outputs["patch_tokens"] else {
+                    throw GlamError(.invalidModel, "the encoder did not return 'embedding' and 'patch_tokens'")
+                }
+                guard embedding.dataType == .float, tokens.dataType == .float,
+                      embedding.count == 2 * embedWidth, tokens.count == 2 * tokenWidth else {
+                    throw GlamError(.invalidModel,
+                                    "the encoder returned embedding \(embedding.dataType)\(embedding.shape) and patch_tokens \(tokens.dataType)\(tokens.shape); expected FLOAT with \(embedWidth) and \(tokenWidth) values per view")
+                }
+                let embeddingValues = UnsafeBufferPointer(start: embedding.pointer(as: Float.self), count: embedding.count)
+                let tokenValues = UnsafeBufferPointer(start: tokens.pointer(as: Float.self), count: tokens.count)
+                return ([Array(embeddingValues[0..<embedWidth]), Array(embeddingValues[embedWidth...])],
+                        [Array(tokenValues[0..<tokenWidth]), Array(tokenValues[tokenWidth...])])
+            }
+        }
         return EncodedPair(
             geometry: geometry,
-            cc: ViewEncoding(view: .cc, preprocessed: cc, embedding: Array(embedValues[0..<embedWidth]),
-                             patchTokens: Array(tokenValues[0..<tokenWidth])),
-            mlo: ViewEncoding(view: .mlo, preprocessed: mlo, embedding: Array(embedValues[embedWidth..<(2 * embedWidth)]),
-                              patchTokens: Array(tokenValues[tokenWidth..<(2 * tokenWidth)])))
+            cc: ViewEncoding(view: .cc, preprocessed: cc, embedding: embeddings[0], patchTokens: tokens[0]),
+            mlo: ViewEncoding(view: .mlo, preprocessed: mlo, embedding: embeddings[1], patchTokens: tokens[1]))
     }
 
     /// Runs the alignment head on a pair's patch tokens.
