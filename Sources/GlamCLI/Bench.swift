@@ -112,8 +112,8 @@ func lowestRowCosine(_ a: Tensor, _ b: Tensor) -> Double {
     return lowest
 }
 
-/// The heap allocations so far, when the process runs under Tests/c/malloc_counter.c (LD_PRELOAD);
-/// nil otherwise.
+/// Returns the number of heap allocations so far when the process runs under
+/// Tests/c/malloc_counter.c (LD_PRELOAD), or nil otherwise.
 func allocationCount() -> Int? {
     guard let symbol = dlsym(nil, "malloc_counter_total") else { return nil }
     typealias Counter = @convention(c) () -> Int

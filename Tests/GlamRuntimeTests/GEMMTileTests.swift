@@ -57,7 +57,7 @@ final class GEMMTileTests: XCTestCase {
 
     func testTilesMatchReference() throws {
         try XCTSkipIf(glam_gemm_supported() == 0, "libglam's GEMM tiles need AVX-512F")
-        let workspace = try TensorBuffer(byteCount: GEMMWorkspace.bytesPerThread)
+        let workspace = try TensorBuffer(byteCount: ThreadScratch.gemmBytesPerThread)
         let scratch = workspace.pointer.assumingMemoryBound(to: Float.self)
         for (index, c) in cases.enumerated() {
             let seed = UInt64(index * 4)
@@ -96,14 +96,14 @@ final class GEMMTileTests: XCTestCase {
                 worst = max(worst, abs(Double(output[i]) - reference[i]))
             }
             // Float sums of up to 800 products of values in [-0.5, 0.5] round to about 1e-5 (1.07e-5
-            // measured on the largest case); a wrong index or a missed slice errs by 0.01 or more.
+            // measured on the largest case). A wrong index or a missed slice errs by 0.01 or more.
             XCTAssertLessThanOrEqual(worst, 5e-5, "case \(c): max abs diff \(worst)")
         }
     }
 
     func testTileOutOfRangeIsRejected() throws {
         try XCTSkipIf(glam_gemm_supported() == 0, "libglam's GEMM tiles need AVX-512F")
-        let workspace = try TensorBuffer(byteCount: GEMMWorkspace.bytesPerThread)
+        let workspace = try TensorBuffer(byteCount: ThreadScratch.gemmBytesPerThread)
         var a: [Float] = [1]
         var problem = glam_gemm_problem(rows: 1, inner: 1, columns: 1, a: &a, lda: 1, b: &a, ldb: 1, transpose_b: 0, c: nil, ldc: 1,
                                         bias: nil, row_bias: nil, residual: nil, ld_residual: 1, gelu: 0)

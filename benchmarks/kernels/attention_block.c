@@ -1,8 +1,8 @@
 /*
- * Times libglam's fused attention kernel (Sources/CKernels/attention.c) on one image of a
- * ViT-S/14 or ViT-B/14 at 518 px (1374 tokens, head dimension 64) on one thread, reading K
- * and V either in place from the packed QKV projection (rows 3·D apart) or from a dense copy
- * per head, as AttentionOperator does. Also checks sampled rows against a double-precision
+ * Times libglam's fused attention kernel (Sources/CKernels/attention.c) on one thread, on one
+ * image of a ViT-S/14 or ViT-B/14 at 518 px (1374 tokens, head dimension 64). K and V are read
+ * either in place from the packed QKV projection (rows 3·D apart) or from a dense copy per
+ * head, as AttentionOperator does. Also checks sampled rows against a double-precision
  * softmax(QKᵀ/√d)·V.
  *
  *   gcc -O3 -I../../Sources/CKernels/include -I../../Sources/CKernels attention_block.c \

@@ -6,8 +6,8 @@
  *
  * Each loop adds and then subtracts the same product, so the accumulators keep changing as
  * they do in a GEMM. An earlier version let them converge to a value the instruction no longer
- * changed; on the Sapphire Rapids VM of Docs/benchmarks.md vdpbf16ps then measured 283-306
- * GFLOP/s against 87 with changing accumulators (and 84-95 in real bf16 GEMMs).
+ * changed. On the Sapphire Rapids VM of Docs/benchmarks.md, vdpbf16ps then measured 283-306
+ * GFLOP/s, against 87 with changing accumulators and 84-95 in real bf16 GEMMs.
  *
  *   gcc -O2 -mavx512f -mavx512bf16 cpu_peak.c -o cpu_peak && ./cpu_peak
  */

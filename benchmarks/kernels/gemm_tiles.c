@@ -1,7 +1,8 @@
 /*
  * Times libglam's GEMM tiles (Sources/CKernels/gemm.c) on the linear-layer shapes of a ViT-S/14
- * and a ViT-B/14 CC + MLO pair (2748 token rows), with the epilogue each layer uses, against
- * oneDNN's sgemm after a pass that writes the bias into C, as libglam's fallback path does.
+ * and a ViT-B/14 CC + MLO pair (2748 token rows), with the epilogue each layer uses. The
+ * comparison is oneDNN's sgemm after a pass that writes the bias into C, as libglam's fallback
+ * path does.
  * Threads take tiles in order from a shared counter, as libglam's worker pool does; prints the
  * best of 10 runs and the max abs error of sampled outputs against a double-precision sum.
  *

@@ -19,18 +19,18 @@ extern "C" {
 #define GLAM_GEMM_TILE_COLUMNS 512
 #endif
 
-/* One product, row-major throughout: A is rows × inner, B inner × columns, C and the
- * residual rows × columns; `bias` has `columns` values, added to every row, and `row_bias`
- * has `rows` values, each added to its whole row (a convolution's per-filter bias). NULL
- * biases or residual and zero `gelu` skip that step. C must not overlap A, B or the residual, because a tile keeps partial
- * sums in C between slices of `inner`. */
+/* One product, row-major throughout. A is rows × inner, B is inner × columns, and C and the
+ * residual are rows × columns. `bias` has `columns` values, added to every row. `row_bias` has
+ * `rows` values, each added to its whole row (a convolution's per-filter bias). NULL biases or
+ * residual and zero `gelu` skip that step. C must not overlap A, B or the residual, because a
+ * tile keeps partial sums in C between slices of `inner`. */
 typedef struct {
     size_t rows, inner, columns;
     const float *a;
     size_t lda;
     const float *b;
     size_t ldb;
-    /* Nonzero when `b` holds Bᵀ: columns × inner, rows `ldb` floats apart (ONNX Gemm's transB). */
+    /* Nonzero when `b` contains Bᵀ, columns × inner with rows `ldb` floats apart (ONNX Gemm's transB). */
     int transpose_b;
     float *c;
     size_t ldc;

@@ -33,9 +33,9 @@ size_t glam_kernel_attention_workspace(size_t head_dim);
 
 /* Self-attention of up to 64 query rows against all `tokens` keys of one head:
  * out[i] = softmax(scale · q[i] · Kᵀ) · V, with an online softmax over chunks of 64 keys.
- * Rows of q are `q_ld` floats apart, rows of k and v `kv_ld` apart (the head's own packed
- * copy runs faster than rows spread across a wide projection), rows of out `out_ld` apart;
- * each row has `head_dim` values. Returns 0, or -1 without writing when the CPU lacks
+ * Rows of q are `q_ld` floats apart, rows of k and v `kv_ld` apart and rows of out `out_ld`
+ * apart. Each row has `head_dim` values. A dense copy of the head's K and V runs faster than
+ * rows spread across a wide projection. Returns 0, or -1 without writing when the CPU lacks
  * AVX-512F, `rows` is 0 or above 64, `tokens` or `head_dim` is 0, or the workspace is not
  * 64-byte aligned; the caller then uses its GEMM path. Thread-safe with a workspace per thread. */
 int glam_kernel_attention_block(const float *q, size_t q_ld, const float *k, const float *v, size_t kv_ld,

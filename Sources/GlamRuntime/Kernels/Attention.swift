@@ -5,9 +5,9 @@ import CKernels
 ///
 /// Input: the packed projection [B, N, 3·H·dh] (q, k, v in that order, heads inside each).
 /// Output: [B, N, H·dh]. Per batch item and head, rows of Q are taken in blocks of
-/// `blockRows`. On CPUs with AVX-512 each block runs `glam_kernel_attention_block`: scale folded
-/// into Q, scores for 64 keys at a time in an L1-sized tile, online softmax, and K and V read
-/// row by row from a per-head packed copy, so neither Kᵀ nor the full score matrix exists.
+/// `blockRows`. On CPUs with AVX-512 each block runs `glam_kernel_attention_block`. It folds the
+/// scale into Q, scores 64 keys at a time in an L1-sized tile with an online softmax, and reads
+/// K and V row by row from a per-head packed copy, so neither Kᵀ nor the full score matrix exists.
 /// Elsewhere each block's scores (blockRows × N) go through two GEMMs and a row softmax.
 final class AttentionOperator: Operator, ParallelJob {
     static let blockRows = 64
@@ -24,8 +24,8 @@ final class AttentionOperator: Operator, ParallelJob {
     private var tokens = 0
     private var fused = false
     /// Per-thread working memory: the fused kernel's tiles, or the GEMM path's score tile.
-    private var scratch: [TensorBuffer] = []
-    /// Base pointers of `scratch`, so that a run does not rebuild the array.
+    private var scratch = ThreadScratch(bytesPerThread: 0)
+    /// `scratch.pointers` of the run in progress, read by the jobs.
     private var tiles: [UnsafeMutablePointer<Float>] = []
     /// K and V of one batch item, head by head: [H][2][N][dh]. Empty on the GEMM path.
     private var packed: TensorBuffer?
@@ -62,19 +62,17 @@ final class AttentionOperator: Operator, ParallelJob {
 
         // Working memory is allocated at the first run, after the planner has checked its size.
         let tileElements = fused ? Int(glam_kernel_attention_workspace(headDim)) : AttentionOperator.blockRows * tokens
-        tileByteCount = try Shape.elementCount([tileElements, 4], context: label)
+        scratch = ThreadScratch(bytesPerThread: try Shape.elementCount([tileElements, 4], context: label))
         packedByteCount = fused ? try Shape.elementCount([heads, 2, tokens, headDim, 4], context: label) : 0
-        scratch = []
         tiles = []
         packed = nil
         return [TensorType(.float, [batch, tokens, heads * headDim])]
     }
 
-    private var tileByteCount = 0
     private var packedByteCount = 0
 
     var scratchByteCount: Int {
-        let perThread = tileByteCount.multipliedReportingOverflow(by: max(1, Threading.threadCount))
+        let perThread = scratch.bytesPerThread.multipliedReportingOverflow(by: max(1, Threading.threadCount))
         let total = perThread.partialValue.addingReportingOverflow(packedByteCount)
         return perThread.overflow || total.overflow ? Int.max : total.partialValue
     }
@@ -84,10 +82,8 @@ final class AttentionOperator: Operator, ParallelJob {
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         let x = try inputs.at(0).pointer(as: Float.self)
         let y = outputs[0].pointer(as: Float.self)
-        if scratch.count < Threading.threadCount {
-            scratch += try (scratch.count..<Threading.threadCount).map { _ in try TensorBuffer(byteCount: tileByteCount) }
-            tiles = scratch.map { $0.pointer.assumingMemoryBound(to: Float.self) }
-        }
+        try scratch.reserve(threads: max(1, Threading.threadCount))
+        tiles = scratch.pointers
         if fused && packed == nil && tokens > 0 {
             packed = try TensorBuffer(byteCount: packedByteCount)
         }
@@ -118,7 +114,7 @@ final class AttentionOperator: Operator, ParallelJob {
         }
     }
 
-    /// One job of the fused run in progress; called by `WorkerPool`.
+    /// Runs one job of the fused run in progress; called by `WorkerPool`.
     func run(index: Int, worker: Int) {
         let width = heads * headDim
         let headSize = tokens * headDim

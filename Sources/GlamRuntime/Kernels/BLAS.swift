@@ -4,9 +4,9 @@ import CKernels
 
 /// Row-major GEMM: `C = alpha · op(A) · op(B) + beta · C`.
 ///
-/// FLOAT products with A untransposed, alpha 1 and beta 0 go to libglam's AVX-512 tiles where the
-/// CPU has them and the backend chosen in `Threading` is the default; the others go to that
-/// backend (oneDNN by default, OpenBLAS on request). DOUBLE always goes to OpenBLAS. Every
+/// FLOAT products with A untransposed, alpha 1 and beta 0 go to libglam's AVX-512 tiles when the
+/// CPU has AVX-512 and `Threading` keeps the default backend. The others go to that backend
+/// (oneDNN by default, OpenBLAS on request). DOUBLE always goes to OpenBLAS. Every
 /// dimension is checked to fit CBLAS's 32-bit integers.
 enum BLAS {
     /// Products below this many multiply-adds go to OpenBLAS, which runs them on the calling
@@ -81,8 +81,9 @@ enum BLAS {
     static var usesTiles: Bool { Threading.gemmBackend == .oneDNN && glam_gemm_supported() != 0 }
 
     /// Computes a product in libglam's AVX-512 tiles, which allocate nothing per call, unlike
-    /// oneDNN's sgemm: over the worker threads, or on the calling thread inside a parallel loop
-    /// (where each thread's OpenMP team is 1) and while constants are folded at load.
+    /// oneDNN's sgemm. The tiles run over the worker threads, except inside a parallel loop
+    /// (where each thread's OpenMP team is 1) and while constants are folded at load, where they
+    /// run on the calling thread.
     static func multiplyInTiles(_ problem: glam_gemm_problem) throws {
         if omp_get_max_threads() > 1 && glam_thread_folding() == 0 {
             try TileGEMM.shared.run(problem)

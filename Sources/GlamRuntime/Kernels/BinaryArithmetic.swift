@@ -120,7 +120,7 @@ final class BinaryArithmeticOperator: Operator {
     }
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
-        // Variadic Max and Min may leave optional inputs out; a gathered array would cost an
+        // Variadic Max and Min may leave optional inputs out. Gathering the present ones costs an
         // allocation per run, so the common case of two present inputs reads them in place.
         let output = outputs[0]
         if inputs.count == 2, let first = inputs[0], let second = inputs[1] {

@@ -137,7 +137,7 @@ final class ConvOperator: Operator {
                 let source = x + (image * g.channels + groupIndex * groupChannels) * g.height * g.width
                 unfold(source, into: column, channels: groupChannels)
                 let target = y + (image * g.filters + groupIndex * groupFilters) * pixels
-                if Element.self == Float.self && glam_gemm_supported() != 0 {
+                if Element.self == Float.self && BLAS.usesTiles {
                     try multiplyWithTiles(filters: groupFilters, patch: patch, pixels: pixels,
                                           weights: UnsafeRawPointer(w + groupIndex * groupFilters * patch),
                                           columns: UnsafeRawPointer(column), target: UnsafeMutableRawPointer(target),
@@ -159,7 +159,7 @@ final class ConvOperator: Operator {
         }
     }
 
-    /// target[filters × pixels] = weights[filters × patch] · columns[patch × pixels] + bias per filter, in FLOAT.
+    /// Computes target[filters × pixels] = weights[filters × patch] · columns[patch × pixels] + bias per filter, in FLOAT.
     private func multiplyWithTiles(filters: Int, patch: Int, pixels: Int, weights: UnsafeRawPointer,
                                    columns: UnsafeRawPointer, target: UnsafeMutableRawPointer,
                                    bias: UnsafeRawPointer?) throws {

@@ -11,6 +11,8 @@ final class GemmOperator: Operator {
     private var m = 0
     private var n = 0
     private var k = 0
+    /// True when M·N·K reaches `BLAS.smallProductLimit`, below which OpenBLAS is faster than the tiles.
+    private var tileSized = false
     /// The layout of C broadcast to [M, N], when C is present.
     private var biasLayout: BroadcastLayout?
 
@@ -37,6 +39,8 @@ final class GemmOperator: Operator {
         guard k == kB else {
             throw GlamError.invalidModel("\(node.label): inner dimensions differ: \(a.type.shape) and \(b.type.shape)")
         }
+        let product = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue
+        tileSized = product >= BLAS.smallProductLimit
         if let c = inputs.optional(2) {
             let broadcast = try Shape.broadcast([c.type.shape, [m, n]], context: node.label)
             guard broadcast == [m, n], c.type.dataType == a.type.dataType else {
@@ -67,9 +71,8 @@ final class GemmOperator: Operator {
 
         // The usual exported linear layer, Y = A · Bᵀ + c with c one row, runs in the tiles
         // with c as their bias epilogue.
-        let product = m.multipliedReportingOverflow(by: n).partialValue.multipliedReportingOverflow(by: k).partialValue
-        if Element.self == Float.self, alpha == 1, beta == 1, !transposeA, BLAS.usesTiles,
-           product >= BLAS.smallProductLimit, bias == nil || bias?.count == n {
+        if Element.self == Float.self, alpha == 1, beta == 1, !transposeA, tileSized, BLAS.usesTiles,
+           bias == nil || bias?.count == n {
             try BLAS.multiplyInTiles(glam_gemm_problem(
                 rows: m, inner: k, columns: n, a: a.pointer(as: Float.self), lda: a.shape[1],
                 b: b.pointer(as: Float.self), ldb: b.shape[1], transpose_b: transposeB ? 1 : 0,

@@ -20,7 +20,6 @@ final class LinearOperator: Operator {
     /// Whether GELU (erf form) follows the bias.
     let appliesGELU: Bool
     private let precision: PlanOptions.Precision
-    private let workspace: GEMMWorkspace
     private var rows = 0
     private var bf16Product: OpaquePointer?
     /// Runs the tile GEMM over the worker threads, with the plan's shared workspace.
@@ -28,7 +27,7 @@ final class LinearOperator: Operator {
 
     /// `weights` is K × N row-major, `bias` and `scale` have N values.
     convenience init(label: String, weights: Tensor, bias: Tensor, scale: Tensor?, hasResidual: Bool,
-                     precision: PlanOptions.Precision = .float32, workspace: GEMMWorkspace = GEMMWorkspace()) throws {
+                     precision: PlanOptions.Precision = .float32, workspace: ThreadScratch = ThreadScratch.gemm()) throws {
         guard weights.rank == 2, weights.dataType == .float, bias.dataType == .float, bias.count == weights.shape[1] else {
             throw GlamError.invalidModel("\(label): linear fusion needs FLOAT weights [K, N] and a bias of N values")
         }
@@ -54,7 +53,7 @@ final class LinearOperator: Operator {
     }
 
     private init(label: String, foldedWeights: Tensor, bias: [Float], hasResidual: Bool, appliesGELU: Bool,
-                 precision: PlanOptions.Precision, workspace: GEMMWorkspace) {
+                 precision: PlanOptions.Precision, workspace: ThreadScratch) {
         self.label = label
         self.weights = foldedWeights
         self.bias = bias
@@ -63,7 +62,6 @@ final class LinearOperator: Operator {
         self.hasResidual = hasResidual
         self.appliesGELU = appliesGELU
         self.precision = precision
-        self.workspace = workspace
         self.tiles = TileGEMM(workspace: workspace)
     }
 
@@ -71,11 +69,11 @@ final class LinearOperator: Operator {
         glam_bf16_matmul_free(bf16Product)
     }
 
-    /// The same layer followed by GELU, for a layer without a residual; nil when it has one.
+    /// Returns the same layer followed by GELU, or nil when the layer adds a residual.
     func followedByGELU(label: String) -> LinearOperator? {
         guard !hasResidual, !appliesGELU else { return nil }
         return LinearOperator(label: label, foldedWeights: weights, bias: bias, hasResidual: false, appliesGELU: true,
-                              precision: precision, workspace: workspace)
+                              precision: precision, workspace: tiles.workspace)
     }
 
     var description: String { "Linear(\(inputWidth) → \(outputWidth)\(appliesGELU ? ", GELU" : "")\(hasResidual ? ", residual" : ""))" }
@@ -107,8 +105,8 @@ final class LinearOperator: Operator {
 
     var flops: Int { 2 * rows * inputWidth * outputWidth }
 
-    /// The shared GEMM workspace is counted once per plan by the planner, not here.
-    private var usesGEMMTiles: Bool { bf16Product == nil && glam_gemm_supported() != 0 }
+    /// True when a run goes to the GEMM tiles rather than to BLAS or oneDNN's bf16 matmul.
+    private var usesGEMMTiles: Bool { bf16Product == nil && BLAS.usesTiles }
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         guard rows > 0, outputWidth > 0 else { return }

@@ -5,13 +5,14 @@ import CKernels
 ///
 /// Its job state and workspace are reused from call to call, so a call allocates nothing once
 /// the workspace has grown to the thread count. Fused linear layers and convolutions own one
-/// each (the linear layers of a plan share their workspace); `shared` serves `BLAS.gemm`, and
-/// its lock admits one product at a time, which the worker pool would serialise anyway.
+/// each, and the linear layers of a plan share their workspace. `shared` serves `BLAS.gemm`.
+/// Its lock admits one product at a time, which the worker pool would serialise anyway.
 final class TileGEMM: ParallelJob, @unchecked Sendable {
     static let shared = TileGEMM()
 
     private let lock = Mutex()
-    private let workspace: GEMMWorkspace
+    /// Per-thread working memory of the tiles.
+    let workspace: ThreadScratch
     private var workspacePointers: [UnsafeMutablePointer<Float>] = []
     private let problem: UnsafeMutablePointer<glam_gemm_problem> = {
         let pointer = UnsafeMutablePointer<glam_gemm_problem>.allocate(capacity: 1)
@@ -21,7 +22,7 @@ final class TileGEMM: ParallelJob, @unchecked Sendable {
     private let failureLock = Mutex()
     private var failedTile: Int?
 
-    init(workspace: GEMMWorkspace = GEMMWorkspace()) {
+    init(workspace: ThreadScratch = ThreadScratch.gemm()) {
         self.workspace = workspace
     }
 

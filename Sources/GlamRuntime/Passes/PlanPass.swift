@@ -12,7 +12,7 @@ struct PlanGraph {
     let pinned: Set<Int>
     let options: PlanOptions
     /// Working memory that the plan's fused linear layers share.
-    let gemmWorkspace = GEMMWorkspace()
+    let gemmWorkspace = ThreadScratch.gemm()
 
     /// Returns the step that produces each slot.
     func producers() -> [Int: Int] {

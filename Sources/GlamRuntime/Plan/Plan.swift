@@ -131,7 +131,7 @@ public final class Plan: @unchecked Sendable {
         }
     }
 
-    /// Binds the feeds and runs every step; the caller holds `lock`.
+    /// Binds the feeds and runs every step. Callers must have taken `lock`.
     private func execute(_ feeds: [String: Tensor], profile: Profile?) throws {
         Threading.prepareCallingThread()
         for input in inputs {
@@ -164,7 +164,7 @@ public final class Plan: @unchecked Sendable {
         }
     }
 
-    /// The value of the output named `name` in the arena, or nil when the plan has no such output.
+    /// Returns the arena value of the output named `name`, or nil when the plan has no such output.
     fileprivate func arenaValue(of name: String) -> Tensor? {
         outputs.first { $0.name == name }.map { values[$0.slot] }
     }
@@ -244,7 +244,8 @@ public struct InputBinding: Sendable {
 public struct PlanOutputs {
     fileprivate let plan: Plan
 
-    /// The output named `name`, a view of the plan's arena, or nil when the plan has no such output.
+    /// Returns the output named `name` as a view of the plan's arena, or nil when the plan has no
+    /// such output.
     public subscript(name: String) -> Tensor? {
         plan.arenaValue(of: name)
     }

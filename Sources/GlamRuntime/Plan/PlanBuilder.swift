@@ -82,7 +82,7 @@ struct PlanBuilder {
             try reserve(bytes: step.kernel.scratchByteCount, for: "\(step.node.name) working memory")
         }
         if steps.contains(where: { $0.kernel is LinearOperator }) {
-            let bytes = GEMMWorkspace.bytesPerThread.multipliedReportingOverflow(by: max(1, Threading.threadCount))
+            let bytes = ThreadScratch.gemmBytesPerThread.multipliedReportingOverflow(by: max(1, Threading.threadCount))
             try reserve(bytes: bytes.overflow ? Int.max : bytes.partialValue, for: "GEMM working memory")
         }
 
