@@ -180,28 +180,39 @@ __attribute__((target("avx512f"))) static void gemm_tile_avx512(const glam_gemm_
     }
 }
 
+// The tile width a problem asks for, or the default when it asks for none or an invalid one.
+static size_t tile_columns(const glam_gemm_problem *problem) {
+    size_t width = problem->tile_columns;
+    if (width == 0 || width > GLAM_GEMM_TILE_COLUMNS || width % NR != 0) {
+        return GLAM_GEMM_TILE_COLUMNS;
+    }
+    return width;
+}
+
 int glam_gemm_tile(const glam_gemm_problem *problem, size_t tile, float *workspace) {
     if (!glam_kernels_have_avx512() || problem == NULL || workspace == NULL || ((size_t)workspace & 63) != 0) {
         return -1;
     }
+    size_t width = tile_columns(problem);
     size_t row_tiles = (problem->rows + GLAM_GEMM_TILE_ROWS - 1) / GLAM_GEMM_TILE_ROWS;
-    size_t column_tiles = (problem->columns + GLAM_GEMM_TILE_COLUMNS - 1) / GLAM_GEMM_TILE_COLUMNS;
+    size_t column_tiles = (problem->columns + width - 1) / width;
     if (tile >= row_tiles * column_tiles || problem->inner == 0) {
         return -1;
     }
     // Tiles that share a column block are adjacent, so a worker taking consecutive tiles
     // reuses the same slices of B from its cache.
     size_t row0 = (tile % row_tiles) * GLAM_GEMM_TILE_ROWS;
-    size_t col0 = (tile / row_tiles) * GLAM_GEMM_TILE_COLUMNS;
+    size_t col0 = (tile / row_tiles) * width;
     size_t rows = problem->rows - row0 < GLAM_GEMM_TILE_ROWS ? problem->rows - row0 : GLAM_GEMM_TILE_ROWS;
-    size_t cols = problem->columns - col0 < GLAM_GEMM_TILE_COLUMNS ? problem->columns - col0 : GLAM_GEMM_TILE_COLUMNS;
+    size_t cols = problem->columns - col0 < width ? problem->columns - col0 : width;
     gemm_tile_avx512(problem, row0, rows, col0, cols, workspace);
     return 0;
 }
 
 size_t glam_gemm_tile_count(const glam_gemm_problem *problem) {
+    size_t width = tile_columns(problem);
     size_t row_tiles = (problem->rows + GLAM_GEMM_TILE_ROWS - 1) / GLAM_GEMM_TILE_ROWS;
-    size_t column_tiles = (problem->columns + GLAM_GEMM_TILE_COLUMNS - 1) / GLAM_GEMM_TILE_COLUMNS;
+    size_t column_tiles = (problem->columns + width - 1) / width;
     return row_tiles * column_tiles;
 }
 

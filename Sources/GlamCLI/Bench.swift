@@ -7,9 +7,10 @@ import GlamRuntime
 enum BenchCommand {
     static let usage = """
     usage: glam bench MODEL.onnx [--shape NAME=D0xD1x...] [--warmup 1] [--repeat 5] [--threads N]
-                      [--gemm onednn|openblas] [--precision fp32|bf16] [--profile 1]
+                      [--gemm onednn|openblas] [--precision fp32|bf16] [--profile 1|steps]
     Feeds zeros-to-one ramp inputs of the bound shapes and prints load_s, plan_s, each run's
-    seconds, median_s, peak_rss_bytes, arena_bytes; with --profile, seconds per op type. With
+    seconds, median_s, peak_rss_bytes, arena_bytes; with --profile, seconds per op type, and
+    with --profile steps also seconds, GFLOP/s and output shape per step. With
     --precision bf16 it also runs an fp32 plan once and prints, per output, the cosine against it
     (for 2-D outputs such as embeddings, the lowest cosine of any row).
     """
@@ -87,6 +88,14 @@ enum BenchCommand {
             let total = profile.secondsByOpType.values.reduce(0, +)
             for (opType, seconds) in profile.secondsByOpType.sorted(by: { $0.value > $1.value }) {
                 print("profile \(opType) \(seconds / Double(repeats)) s (\(Int((seconds / total * 100).rounded()))%)")
+            }
+            if arguments.options["profile"]?.last == "steps" {
+                for (index, step) in plan.stepSummaries.enumerated() {
+                    let seconds = (profile.secondsByStep[index] ?? 0) / Double(repeats)
+                    let rate = seconds > 0 ? Double(step.flops) / seconds / 1e9 : 0
+                    print("step \(index) \(step.domain.isEmpty ? "" : step.domain + ":")\(step.opType) \(step.outputShapes.first ?? []) "
+                          + "\(seconds) s \((rate * 10).rounded() / 10) GFLOP/s")
+                }
             }
         }
     }

@@ -14,6 +14,8 @@ final class GEMMTileTests: XCTestCase {
         var transposedB = false
         let gelu: Bool
         let residual: Bool
+        /// Columns per tile; 0 for the default.
+        var tileColumns = 0
     }
 
     private let cases = [
@@ -24,6 +26,8 @@ final class GEMMTileTests: XCTestCase {
         Case(rows: 29, inner: 96, columns: 1030, bias: false, gelu: true, residual: true),
         Case(rows: 17, inner: 588, columns: 70, bias: false, rowBias: true, gelu: false, residual: false),
         Case(rows: 30, inner: 401, columns: 45, bias: true, transposedB: true, gelu: false, residual: false),
+        Case(rows: 81, inner: 384, columns: 400, bias: true, gelu: true, residual: true, tileColumns: 96),
+        Case(rows: 20, inner: 50, columns: 70, bias: true, gelu: false, residual: false, tileColumns: 33),
     ]
 
     private func values(_ count: Int, seed: UInt64) -> [Float] {
@@ -82,7 +86,8 @@ final class GEMMTileTests: XCTestCase {
                         b: bBase, ldb: c.transposedB ? c.inner : c.columns, transpose_b: c.transposedB ? 1 : 0,
                         c: output.baseAddress, ldc: c.columns,
                         bias: c.bias ? biasBase : nil, row_bias: c.rowBias ? rowBiasBase : nil,
-                        residual: c.residual ? residualBase : nil, ld_residual: c.columns, gelu: c.gelu ? 1 : 0)
+                        residual: c.residual ? residualBase : nil, ld_residual: c.columns, gelu: c.gelu ? 1 : 0,
+                        tile_columns: c.tileColumns)
                     // Tiles in reverse order, as another thread might take them.
                     let count = glam_gemm_tile_count(&problem)
                     return (0..<count).reversed().map { glam_gemm_tile(&problem, $0, scratch) }
@@ -106,9 +111,23 @@ final class GEMMTileTests: XCTestCase {
         let workspace = try TensorBuffer(byteCount: ThreadScratch.gemmBytesPerThread)
         var a: [Float] = [1]
         var problem = glam_gemm_problem(rows: 1, inner: 1, columns: 1, a: &a, lda: 1, b: &a, ldb: 1, transpose_b: 0, c: nil, ldc: 1,
-                                        bias: nil, row_bias: nil, residual: nil, ld_residual: 1, gelu: 0)
+                                        bias: nil, row_bias: nil, residual: nil, ld_residual: 1, gelu: 0, tile_columns: 0)
         XCTAssertEqual(glam_gemm_tile_count(&problem), 1)
         XCTAssertEqual(glam_gemm_tile(&problem, 1, workspace.pointer.assumingMemoryBound(to: Float.self)), -1)
         XCTAssertEqual(glam_gemm_tile(&problem, 0, nil), -1)
+    }
+
+    func testNarrowTilesForFewRows() {
+        // GLAM's 81 regions by 384 columns: one row tile, so the columns are split for two threads.
+        let regions = glam_gemm_problem(rows: 81, inner: 384, columns: 384, a: nil, lda: 384, b: nil, ldb: 384,
+                                        transpose_b: 0, c: nil, ldc: 384, bias: nil, row_bias: nil, residual: nil,
+                                        ld_residual: 384, gelu: 0, tile_columns: 0)
+        XCTAssertEqual(TileGEMM.tileColumns(for: regions, threads: 2), 96)
+        XCTAssertEqual(TileGEMM.tileColumns(for: regions, threads: 1), 0)
+
+        // Enough row tiles already: the default width stays.
+        var tokens = regions
+        tokens.rows = 2748
+        XCTAssertEqual(TileGEMM.tileColumns(for: tokens, threads: 2), 0)
     }
 }

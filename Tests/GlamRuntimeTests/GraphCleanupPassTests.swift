@@ -72,7 +72,8 @@ final class GraphCleanupPassTests: XCTestCase {
 
         let plan = try Plan(model: flatten)
 
-        XCTAssertEqual(plan.stepKinds, ["Reshape"])
+        // Only the Reshape of x is left, and it becomes a view of x's memory (ViewElision).
+        XCTAssertEqual(plan.stepKinds, [])
         XCTAssertEqual(plan.foldedNodeCount, 4)
         XCTAssertEqual(plan.outputs.first?.type.shape, [2, 12])
     }

@@ -9,6 +9,9 @@
  *   gcc -O3 -I../../Sources/CKernels/include -I../../Sources/CKernels gemm_tiles.c \
  *       ../../Sources/CKernels/gemm.c ../../Sources/CKernels/kernels.c -ldnnl -lm -lpthread \
  *       -o gemm_tiles && OMP_NUM_THREADS=2 ./gemm_tiles 2
+ *
+ * Further arguments ROWSxINNERxCOLUMNS replace the ViT shapes (bias only), for example the
+ * alignment head's 1369x384x768 and 81x384x384.
  */
 #include "glam_gemm.h"
 
@@ -60,11 +63,25 @@ int main(int argc, char **argv) {
     for (int i = 0; i < threads; i++) workspaces[i] = aligned_alloc(64, glam_gemm_workspace_floats() * sizeof(float));
 
     /* rows, inner, columns, GELU, residual */
-    static const int shapes[][5] = {
+    static int shapes[16][5] = {
         {2748, 384, 1152, 0, 0}, {2748, 384, 384, 0, 1}, {2748, 384, 1536, 1, 0}, {2748, 1536, 384, 0, 1},
         {2748, 768, 2304, 0, 0}, {2748, 768, 768, 0, 1}, {2748, 768, 3072, 1, 0}, {2748, 3072, 768, 0, 1},
     };
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+    size_t shape_count = 8;
+    if (argc > 2) {
+        shape_count = 0;
+        for (int i = 2; i < argc && shape_count < 16; i++) {
+            int *shape = shapes[shape_count];
+            if (sscanf(argv[i], "%dx%dx%d", &shape[0], &shape[1], &shape[2]) != 3 || shape[0] < 1 || shape[1] < 1 ||
+                shape[2] < 1) {
+                fprintf(stderr, "'%s' is not ROWSxINNERxCOLUMNS\n", argv[i]);
+                return 1;
+            }
+            shape[3] = shape[4] = 0;
+            shape_count++;
+        }
+    }
+    for (size_t s = 0; s < shape_count; s++) {
         int m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
         float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * n);
         float *bias = malloc(sizeof(float) * n), *residual = malloc(sizeof(float) * m * n);
@@ -78,6 +95,7 @@ int main(int argc, char **argv) {
         problem = (glam_gemm_problem){
             .rows = m, .inner = k, .columns = n, .a = a, .lda = k, .b = b, .ldb = n, .c = c, .ldc = n,
             .bias = bias, .residual = shapes[s][4] ? residual : NULL, .ld_residual = n, .gelu = shapes[s][3],
+            .tile_columns = getenv("TILE_COLUMNS") ? (size_t)atoi(getenv("TILE_COLUMNS")) : 0,
         };
         tile_count = glam_gemm_tile_count(&problem);
         run_tiles(threads);

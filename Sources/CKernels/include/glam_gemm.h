@@ -39,6 +39,10 @@ typedef struct {
     const float *residual;
     size_t ld_residual;
     int gelu;
+    /* Columns of C per tile: a multiple of 32 up to GLAM_GEMM_TILE_COLUMNS, or 0 for
+     * GLAM_GEMM_TILE_COLUMNS. Narrower tiles give a product with few rows enough tiles to
+     * keep every thread busy. */
+    size_t tile_columns;
 } glam_gemm_problem;
 
 /* Nonzero when glam_gemm_tile runs on this CPU (it needs AVX-512F). */
@@ -47,7 +51,7 @@ int glam_gemm_supported(void);
 /* Floats of 64-byte aligned workspace one thread needs for glam_gemm_tile. */
 size_t glam_gemm_workspace_floats(void);
 
-/* Number of tiles of a problem: ceil(rows / GLAM_GEMM_TILE_ROWS) · ceil(columns / GLAM_GEMM_TILE_COLUMNS). */
+/* Number of tiles of a problem: ceil(rows / GLAM_GEMM_TILE_ROWS) · ceil(columns / tile columns). */
 size_t glam_gemm_tile_count(const glam_gemm_problem *problem);
 
 /* Computes tile `tile` (0 ≤ tile < glam_gemm_tile_count) of C. Returns 0, or -1 without

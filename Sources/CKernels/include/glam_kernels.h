@@ -24,6 +24,14 @@ void glam_kernel_gelu(const float *input, float *output, size_t count);
 void glam_kernel_layer_norm(const float *input, float *output, size_t rows, size_t width,
                             const float *scale, const float *bias, float epsilon);
 
+/* Tells the CPU that the calling thread is spinning on a flag (x86 PAUSE), which saves power
+ * and leaves the core's shared resources to the other hyperthread. */
+static inline void glam_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /* Nonzero when glam_kernel_attention_block runs on this CPU (it needs AVX-512F). */
 int glam_kernel_attention_supported(void);
 

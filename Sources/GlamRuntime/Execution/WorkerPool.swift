@@ -2,6 +2,8 @@
 import Glibc
 #endif
 import CDNNL
+import CKernels
+import Synchronization
 
 /// Persistent worker threads for libglam's own parallel loops (attention heads, row blocks).
 ///
@@ -9,22 +11,40 @@ import CDNNL
 /// workers, each taking the next index until none are left. Inside the loop, GEMMs run
 /// single-threaded (each thread's OpenMP team is set to 1), so the loop's threads and
 /// oneDNN's never compete for cores. Calls from several host threads are serialised.
+///
+/// A plan's steps start loops a few microseconds apart, and waking a thread that sleeps on a
+/// condition variable took longer than that on the VMs measured. So after a loop, workers and
+/// the caller first spin on an atomic counter for about a tenth of a millisecond, and sleep only
+/// when no work came (between runs). They do not spin when there are more threads than CPUs.
 final class WorkerPool: @unchecked Sendable {
     static let shared = WorkerPool()
+
+    /// PAUSE instructions a thread spins before it sleeps: about 0.1 ms at 40 ns each.
+    private static let spinLimit = 2_500
 
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private let wake = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let done = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
     private let callerLock = Mutex()
     private var workers: [pthread_t] = []
+    /// Per worker, the generation when it was started, so that it joins the loop that started it
+    /// even when it first runs after that loop was published. Guarded by `mutex`.
+    private var launchGenerations: [Int] = []
+    private let processors = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
-    // Job state, guarded by `mutex`.
+    /// The loop in progress. Written by the caller before it publishes a new `generation`, read
+    /// by the workers after they see it.
     private var job: ParallelJob?
     private var count = 0
-    private var next = 0
-    private var active = 0
-    private var generation = 0
-    private var participants = 0
+    /// Atomic because workers that sit out a loop read them while the caller may already be
+    /// starting the next one.
+    private let participants = Atomic<Int>(0)
+    private let spins = Atomic<Int>(0)
+    /// Raised once per loop; workers compare it with the last loop they joined.
+    private let generation = Atomic<Int>(0)
+    private let next = Atomic<Int>(0)
+    /// Workers of the loop in progress that have not finished it.
+    private let active = Atomic<Int>(0)
 
     private init() {
         pthread_mutex_init(mutex, nil)
@@ -62,26 +82,33 @@ final class WorkerPool: @unchecked Sendable {
 
     private func run(count: Int, threads: Int, job: ParallelJob) {
         pthread_mutex_lock(mutex)
-        while workers.count < threads - 1 {
-            startWorker()
-        }
+        while workers.count < threads - 1, startWorker() {}
+        // A thread that could not be started leaves its share to the others.
+        let threads = min(threads, workers.count + 1)
         self.job = job
         self.count = count
-        self.next = 0
-        self.participants = threads - 1
-        self.active = threads - 1
-        generation += 1
+        participants.store(threads - 1, ordering: .relaxed)
+        spins.store(Threading.threadCount <= processors ? WorkerPool.spinLimit : 0, ordering: .relaxed)
+        next.store(0, ordering: .relaxed)
+        active.store(threads - 1, ordering: .relaxed)
+        generation.wrappingAdd(1, ordering: .releasing)
         pthread_cond_broadcast(wake)
         pthread_mutex_unlock(mutex)
 
         // The caller is worker 0 and runs its GEMMs single-threaded too.
         let previousTeam = omp_get_max_threads()
         omp_set_num_threads(1)
-        drain(worker: 0)
+        drain(job, worker: 0)
         omp_set_num_threads(previousTeam)
 
+        var spun = 0
+        let limit = spins.load(ordering: .relaxed)
+        while active.load(ordering: .acquiring) > 0 && spun < limit {
+            glam_cpu_relax()
+            spun += 1
+        }
         pthread_mutex_lock(mutex)
-        while active > 0 {
+        while active.load(ordering: .acquiring) > 0 {
             pthread_cond_wait(done, mutex)
         }
         self.job = nil
@@ -89,52 +116,65 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     /// Takes indices until none are left.
-    private func drain(worker: Int) {
+    private func drain(_ job: ParallelJob, worker: Int) {
         while true {
-            pthread_mutex_lock(mutex)
-            let index = next
-            next += 1
-            let current = job
-            let limit = count
-            pthread_mutex_unlock(mutex)
-            guard index < limit, let current else { return }
-            current.run(index: index, worker: worker)
+            let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard index < count else { return }
+            job.run(index: index, worker: worker)
         }
     }
 
     /// Starts worker `workers.count + 1`. The identifier travels in the thread argument itself,
     /// so no context object is allocated that the never-ending worker would keep alive.
-    private func startWorker() {
+    @discardableResult
+    private func startWorker() -> Bool {
         let identifier = workers.count + 1
         var thread = pthread_t()
         guard pthread_create(&thread, nil, { argument in
             WorkerPool.shared.workerLoop(identifier: Int(bitPattern: argument))
             return nil
         }, UnsafeMutableRawPointer(bitPattern: identifier)) == 0 else {
-            return
+            return false
         }
         pthread_detach(thread)
         workers.append(thread)
+        launchGenerations.append(generation.load(ordering: .relaxed))
+        return true
     }
 
     private func workerLoop(identifier: Int) {
         omp_set_num_threads(1)
-        var seen = 0
         pthread_mutex_lock(mutex)
+        var seen = launchGenerations[identifier - 1]
+        pthread_mutex_unlock(mutex)
         while true {
-            while generation == seen || identifier > participants {
-                if generation != seen { seen = generation }
-                pthread_cond_wait(wake, mutex)
-            }
-            seen = generation
-            pthread_mutex_unlock(mutex)
-            drain(worker: identifier)
-            pthread_mutex_lock(mutex)
-            active -= 1
-            if active == 0 {
+            seen = waitForLoop(after: seen)
+            guard identifier <= participants.load(ordering: .relaxed), let job else { continue }
+            drain(job, worker: identifier)
+            if active.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                pthread_mutex_lock(mutex)
                 pthread_cond_signal(done)
+                pthread_mutex_unlock(mutex)
             }
         }
+    }
+
+    /// Returns the generation of the next loop after `seen`: spins for a while, then sleeps.
+    private func waitForLoop(after seen: Int) -> Int {
+        var spun = 0
+        let limit = spins.load(ordering: .relaxed)
+        while spun < limit {
+            let current = generation.load(ordering: .acquiring)
+            if current != seen { return current }
+            glam_cpu_relax()
+            spun += 1
+        }
+        pthread_mutex_lock(mutex)
+        while generation.load(ordering: .acquiring) == seen {
+            pthread_cond_wait(wake, mutex)
+        }
+        pthread_mutex_unlock(mutex)
+        return generation.load(ordering: .acquiring)
     }
 }
 

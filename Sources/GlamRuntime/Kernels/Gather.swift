@@ -1,9 +1,9 @@
 /// Gather: takes slices of `data` along `axis` at INT32 or INT64 `indices` (negative count from the end).
 final class GatherOperator: Operator {
     private let node: Node
-    private var axis = 0
+    private(set) var axis = 0
     /// The validated indices when they are a plan-time constant, so a run need not read them.
-    private var constantIndices: [Int]?
+    private(set) var constantIndices: [Int]?
 
     init(node: Node) {
         self.node = node

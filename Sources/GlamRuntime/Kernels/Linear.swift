@@ -127,7 +127,7 @@ final class LinearOperator: Operator {
                 rows: rows, inner: inputWidth, columns: outputWidth, a: x, lda: inputWidth,
                 b: weights.pointer(as: Float.self), ldb: outputWidth, transpose_b: 0, c: y, ldc: outputWidth,
                 bias: b.baseAddress, row_bias: nil, residual: residual, ld_residual: outputWidth,
-                gelu: appliesGELU ? 1 : 0))
+                gelu: appliesGELU ? 1 : 0, tile_columns: 0))
         }
     }
 

@@ -26,12 +26,18 @@ protocol Operator: AnyObject {
     /// Bytes of working memory the kernel allocates for itself, known after `prepare`, so that
     /// the planner can count them against a plan's memory limit before the first run.
     var scratchByteCount: Int { get }
+
+    /// True when, after `prepare`, the first output holds the first input's bytes in the same
+    /// order (a reshape, or a transpose that moves only axes of size 1), so the plan can let the
+    /// output share the input's memory instead of copying it.
+    var isView: Bool { get }
 }
 
 extension Operator {
     var dependsOnlyOnShapes: Bool { false }
     var flops: Int { 0 }
     var scratchByteCount: Int { 0 }
+    var isView: Bool { false }
 }
 
 /// Reads node attributes with the type checks and defaults that ONNX specifies.

@@ -18,6 +18,9 @@ final class ReduceOperator: Operator {
     /// Working arrays of a run, sized in `prepare` and reused, so that a run allocates nothing.
     private var sums: [Double] = []
     private var index: [Int] = []
+    /// When the reduced axes are adjacent, the input as [outer, reduced, inner]; FLOAT inputs
+    /// of that form take a direct loop instead of the general index walk.
+    private var blocks: (outer: Int, reduced: Int, inner: Int)?
 
     init(node: Node, kind: Kind, opset: Int) {
         self.node = node
@@ -59,6 +62,13 @@ final class ReduceOperator: Operator {
         keptStrides = Shape.strides(keptShape).enumerated().map { reduced[$0.offset] ? 0 : $0.element }
         sums = [Double](repeating: 0, count: try Shape.elementCount(keptShape, context: node.label))
         index = [Int](repeating: 0, count: shape.count)
+        blocks = nil
+        if let first = reduced.firstIndex(of: true), let last = reduced.lastIndex(of: true),
+           reduced[first...last].allSatisfy({ $0 }) {
+            blocks = (try Shape.elementCount(Array(shape[..<first]), context: node.label),
+                      try Shape.elementCount(Array(shape[first...last]), context: node.label),
+                      try Shape.elementCount(Array(shape[(last + 1)...]), context: node.label))
+        }
         var outputShape: [Int] = []
         for (axis, dimension) in shape.enumerated() {
             if !reduced[axis] {
@@ -78,9 +88,7 @@ final class ReduceOperator: Operator {
             return
         }
 
-        // Walk the input in order; each element adds into the output cell its kept axes select.
         let shape = input.shape
-        let keptStrides = self.keptStrides
         // Moved out of the operator for the run and back after it, so that writing to them
         // does not copy them.
         var sums: [Double] = []
@@ -96,7 +104,47 @@ final class ReduceOperator: Operator {
         }
         for cell in sums.indices { sums[cell] = 0 }
         for axis in index.indices { index[axis] = 0 }
-        var counts = 0
+        if let blocks, input.dataType == .float {
+            accumulate(input.pointer(as: Float.self), blocks, into: &sums)
+        } else {
+            accumulate(input, into: &sums, index: &index)
+        }
+        let counts = output.count == 0 ? 0 : input.count / max(output.count, 1)
+
+        for cell in 0..<output.count {
+            let value: Double
+            switch kind {
+            case .sum: value = sums[cell]
+            case .mean: value = counts == 0 ? .nan : sums[cell] / Double(counts)
+            case .l2: value = sums[cell].squareRoot()
+            }
+            CastOperator.store(.floating(value), into: output, at: cell)
+        }
+    }
+
+    /// Sums a FLOAT input laid out as [outer, reduced, inner] into `sums` [outer, inner].
+    private func accumulate(_ input: UnsafeMutablePointer<Float>, _ blocks: (outer: Int, reduced: Int, inner: Int),
+                            into sums: inout [Double]) {
+        let squares = kind == .l2
+        sums.withUnsafeMutableBufferPointer { sums in
+            var source = input
+            for outer in 0..<blocks.outer {
+                let row = outer * blocks.inner
+                for _ in 0..<blocks.reduced {
+                    for inner in 0..<blocks.inner {
+                        let value = Double(source[inner])
+                        sums[row + inner] += squares ? value * value : value
+                    }
+                    source += blocks.inner
+                }
+            }
+        }
+    }
+
+    /// Walks any input in order; each element adds into the output cell its kept axes select.
+    private func accumulate(_ input: Tensor, into sums: inout [Double], index: inout [Int]) {
+        let shape = input.shape
+        let keptStrides = self.keptStrides
         var target = 0
         for position in 0..<input.count {
             let value = input.elementAsDouble(at: position)
@@ -110,17 +158,6 @@ final class ReduceOperator: Operator {
                 index[axis] = 0
                 axis -= 1
             }
-        }
-        counts = output.count == 0 ? 0 : input.count / max(output.count, 1)
-
-        for cell in 0..<output.count {
-            let value: Double
-            switch kind {
-            case .sum: value = sums[cell]
-            case .mean: value = counts == 0 ? .nan : sums[cell] / Double(counts)
-            case .l2: value = sums[cell].squareRoot()
-            }
-            CastOperator.store(.floating(value), into: output, at: cell)
         }
     }
 }

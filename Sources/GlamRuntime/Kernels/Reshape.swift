@@ -19,6 +19,8 @@ final class ReshapeOperator: Operator {
         self.opset = opset
     }
 
+    var isView: Bool { true }
+
     func prepare(_ inputs: [InputInfo?]) throws -> [TensorType] {
         let input = try inputs.required(0, of: node)
         guard input.type.dataType.byteSize != nil else {

@@ -40,6 +40,10 @@ final class SoftmaxOperator: Operator {
         return [input.type]
     }
 
+    /// True when, after `prepare`, each run of `last` elements along the last axis is normalised
+    /// on its own (also true before opset 13 when the axes after `axis` have size 1).
+    func normalizesLastAxis(of last: Int) -> Bool { inner == 1 && length == last && last > 0 }
+
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
         let input = try inputs.at(0)
         if input.dataType == .float {

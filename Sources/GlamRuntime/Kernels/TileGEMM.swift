@@ -34,16 +34,29 @@ final class TileGEMM: ParallelJob, @unchecked Sendable {
     /// loop; `BLAS.gemm` uses `glam_gemm_serial` there.
     func run(_ product: glam_gemm_problem) throws {
         try lock.withLock {
-            try workspace.reserve(threads: max(1, Threading.threadCount))
+            let threads = max(1, Threading.threadCount)
+            try workspace.reserve(threads: threads)
             workspacePointers = workspace.pointers
             failedTile = nil
             problem.pointee = product
+            problem.pointee.tile_columns = TileGEMM.tileColumns(for: product, threads: threads)
             let tiles = glam_gemm_tile_count(problem)
             WorkerPool.shared.parallelFor(tiles, job: self)
             if let failedTile {
                 throw GlamError(.outOfMemory, "GEMM of \(product.rows)×\(product.inner) by \(product.inner)×\(product.columns): libglam's AVX-512 tiles rejected tile \(failedTile)")
             }
         }
+    }
+
+    /// Narrows the tiles of a product with few row tiles, such as a linear layer over GLAM's 81
+    /// regions, so that each thread gets at least two; 0 keeps the default width.
+    static func tileColumns(for product: glam_gemm_problem, threads: Int) -> Int {
+        let rows = Int(GLAM_GEMM_TILE_ROWS)
+        let rowTiles = (product.rows + rows - 1) / rows
+        let wanted = (2 * threads + rowTiles - 1) / max(1, rowTiles)
+        guard threads > 1, wanted > 1, product.columns > 0 else { return 0 }
+        let width = ((product.columns + wanted - 1) / wanted + 31) / 32 * 32
+        return min(Int(GLAM_GEMM_TILE_COLUMNS), width)
     }
 
     /// Computes one tile of the product in progress; called by `WorkerPool`.

@@ -4,6 +4,9 @@ final class TransposeOperator: Operator {
     /// Input strides in output axis order: reading the input through them turns the transpose
     /// into a strided copy.
     private var sourceStrides: [Int] = []
+    private(set) var isView = false
+    /// The resolved permutation, known after `prepare`.
+    private(set) var perm: [Int] = []
 
     init(node: Node) {
         self.node = node
@@ -19,8 +22,13 @@ final class TransposeOperator: Operator {
         guard input.type.dataType.byteSize != nil else {
             throw GlamError.unsupported("\(node.label): data type \(input.type.dataType) is not supported")
         }
+        self.perm = perm
         let inputStrides = Shape.strides(input.type.shape)
         sourceStrides = perm.map { inputStrides[$0] }
+
+        // Axes of size 1 can move anywhere without moving a byte; only the order of the others counts.
+        let moved = perm.filter { input.type.shape[$0] != 1 }
+        isView = moved == moved.sorted()
         return [TensorType(input.type.dataType, perm.map { input.type.shape[$0] })]
     }
 

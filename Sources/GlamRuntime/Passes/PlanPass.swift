@@ -13,6 +13,9 @@ struct PlanGraph {
     let options: PlanOptions
     /// Working memory that the plan's fused linear layers share.
     let gemmWorkspace = ThreadScratch.gemm()
+    /// Values that share another value's memory instead of being computed, by slot: the slot of
+    /// the value whose bytes they are (see `ViewElision`).
+    var aliases: [Int: Int] = [:]
 
     /// Returns the step that produces each slot.
     func producers() -> [Int: Int] {
@@ -46,7 +49,7 @@ enum PlanPasses {
     static let all: [PlanPass.Type] = [
         CommonSubexpressionElimination.self, DeadStepElimination.self,
         AttentionFusion.self, GeluFusion.self, LinearFusion.self, LinearGeluFusion.self,
-        DeadStepElimination.self,
+        ScaledDotProductFusion.self, DeadStepElimination.self, ViewElision.self,
     ]
 
     static func run(_ graph: inout PlanGraph) throws {

@@ -4,8 +4,9 @@
 /// A value lives from the step that produces it to the last step that reads it; graph outputs
 /// live to the end. Steps are walked in order: each output takes the smallest free block that
 /// fits (splitting it) or extends the arena, and blocks of values read for the last time are
-/// freed after the step, so a step's outputs never overlap its own inputs. Offsets are
-/// 64-byte aligned.
+/// freed after the step, so a step's outputs never overlap its own inputs. A view (see
+/// `ViewElision`) has no memory of its own: its reads count as reads of the value it views.
+/// Offsets are 64-byte aligned.
 struct MemoryPlanner {
     struct Assignment {
         var buffers: [Int: TensorBuffer]
@@ -19,6 +20,8 @@ struct MemoryPlanner {
     let types: [TensorType]
     /// Slots that must keep their memory to the end (graph outputs).
     let pinned: Set<Int>
+    /// Views and the values whose memory they share, by slot.
+    var aliases: [Int: Int] = [:]
     /// The largest arena this plan may allocate, in bytes.
     var maxByteCount = TensorBuffer.maxByteCount
 
@@ -31,9 +34,10 @@ struct MemoryPlanner {
         var lastUse: [Int: Int] = [:]
         for (index, step) in steps.enumerated() {
             for case let slot? in step.inputs {
-                lastUse[slot] = index
+                lastUse[owner(slot)] = index
             }
         }
+        let kept = Set(pinned.map(owner))
 
         var offsets: [Int: Int] = [:]
         var sizes: [Int: Int] = [:]
@@ -69,8 +73,8 @@ struct MemoryPlanner {
 
             var released = Set<Int>()
             let unread = step.outputs.filter { lastUse[$0] == nil }
-            let finished = step.inputs.compactMap { $0 }.filter { lastUse[$0] == index }
-            for slot in unread + finished where !pinned.contains(slot) && !released.contains(slot) {
+            let finished = step.inputs.compactMap { $0 }.map(owner).filter { lastUse[$0] == index }
+            for slot in unread + finished where !kept.contains(slot) && !released.contains(slot) {
                 guard let offset = offsets[slot], let size = sizes[slot], size > 0 else { continue }
                 released.insert(slot)
                 free.append(Block(offset: offset, size: size))
@@ -84,6 +88,10 @@ struct MemoryPlanner {
             buffers[slot] = TensorBuffer(slice: arena, offset: offset, byteCount: sizes[slot] ?? 0)
         }
         return Assignment(buffers: buffers, offsets: offsets, byteCount: end)
+    }
+
+    private func owner(_ slot: Int) -> Int {
+        ViewElision.owner(of: slot, in: aliases)
     }
 
     /// Merges adjacent free blocks so later, larger values can reuse them.

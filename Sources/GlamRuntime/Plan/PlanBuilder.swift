@@ -76,6 +76,7 @@ struct PlanBuilder {
             try PlanPasses.run(&graph)
         }
         steps = graph.steps
+        let aliases = graph.aliases
 
         // Kernels that the passes created were not counted with the model's nodes.
         for step in steps where step.node.domain == "com.libglam" {
@@ -87,6 +88,7 @@ struct PlanBuilder {
         }
 
         var planner = MemoryPlanner(steps: steps, types: types, pinned: Set(outputs.map(\.slot)))
+        planner.aliases = aliases
         if let limit = options.maxMemoryBytes {
             planner.maxByteCount = min(planner.maxByteCount, max(0, limit - allocatedBytes))
         }
@@ -94,6 +96,13 @@ struct PlanBuilder {
         let bound = try values.enumerated().map { slot, value -> Tensor in
             if let value {
                 return value
+            }
+            let owner = ViewElision.owner(of: slot, in: aliases)
+            if owner != slot {
+                guard let buffer = values[owner]?.buffer ?? memory.buffers[owner] else {
+                    throw GlamError.invalidModel("value #\(slot) views value #\(owner), which has no memory; report this plan as a bug")
+                }
+                return try Tensor(dataType: types[slot].dataType, shape: types[slot].shape, buffer: buffer)
             }
             guard let buffer = memory.buffers[slot] else {
                 // A value a pass fused away: no step reads or writes it any more.
