@@ -179,6 +179,23 @@ final class ViewAndAttentionPassTests: XCTestCase {
         XCTAssertLessThanOrEqual(difference, 1e-5)
     }
 
+    func testEmptyHeadWidthRuns() throws {
+        // Q·Kᵀ over zero columns is all zeros; the output [1, 3, 0] has nothing to compute.
+        let model = testModel(nodes: [
+            Node(name: "scores", opType: "MatMul", inputs: ["q", "b"], outputs: ["s"]),
+            Node(name: "softmax", opType: "Softmax", inputs: ["s"], outputs: ["p"]),
+            Node(name: "values", opType: "MatMul", inputs: ["p", "v"], outputs: ["y"]),
+        ], inputs: [floatInput("q", [1, 3, 0]), floatInput("b", [1, 0, 4]), floatInput("v", [1, 4, 0])], outputs: ["y"])
+        let feeds = ["q": try Tensor(dataType: .float, shape: [1, 3, 0]), "b": try Tensor(dataType: .float, shape: [1, 0, 4]),
+                     "v": try Tensor(dataType: .float, shape: [1, 4, 0])]
+
+        let plan = try Plan(model: model)
+        let y = try XCTUnwrap(plan.run(feeds)["y"])
+
+        XCTAssertEqual(plan.stepKinds, ["ScaledDotProductAttention"])
+        XCTAssertEqual(y.shape, [1, 3, 0])
+    }
+
     func testStridedViewThroughGather() throws {
         // x [4, 3, 5] → Transpose (1, 0, 2) → [3, 4, 5] → Gather index 2 on axis 0 → [4, 5]:
         // element (i, j) is x[i, 2, j], at 15·i + 10 + j.

@@ -117,7 +117,8 @@ final class ScaledDotProductAttentionOperator: Operator, ParallelJob {
     private var groupSize: Int { (queries + 2 * keys) * depth }
 
     func run(_ inputs: [Tensor?], _ outputs: [Tensor]) throws {
-        guard groups > 0, queries > 0 else { return }
+        // An empty output has nothing to compute (the kernel also rejects a depth of 0).
+        guard groups > 0, queries > 0, depth > 0 else { return }
         let sources = (UnsafePointer(try inputs.at(0).pointer(as: Float.self)),
                        UnsafePointer(try inputs.at(1).pointer(as: Float.self)),
                        UnsafePointer(try inputs.at(2).pointer(as: Float.self)))
