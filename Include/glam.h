@@ -161,7 +161,9 @@ typedef struct glam_model_options {
     size_t struct_size;
     /* Threads for one inference: OpenBLAS GEMMs and libglam's own loops. 0 means the number
      * of online CPUs. The setting is process-wide because OpenBLAS has one thread pool per
-     * process: the model opened last decides it. */
+     * process: the model opened last decides it. Between the parallel loops of a call, libglam's
+     * worker threads spin for about 0.1 ms before they sleep (not when thread_count exceeds the
+     * online CPUs), so a call's CPU time slightly exceeds its work. */
     int32_t thread_count;
     /* A glam_precision: the arithmetic of the encoder's linear layers. */
     int32_t precision;

@@ -109,12 +109,15 @@ final class GEMMTileTests: XCTestCase {
     func testTileOutOfRangeIsRejected() throws {
         try XCTSkipIf(glam_gemm_supported() == 0, "libglam's GEMM tiles need AVX-512F")
         let workspace = try TensorBuffer(byteCount: ThreadScratch.gemmBytesPerThread)
-        var a: [Float] = [1]
-        var problem = glam_gemm_problem(rows: 1, inner: 1, columns: 1, a: &a, lda: 1, b: &a, ldb: 1, transpose_b: 0, c: nil, ldc: 1,
-                                        bias: nil, row_bias: nil, residual: nil, ld_residual: 1, gelu: 0, tile_columns: 0)
-        XCTAssertEqual(glam_gemm_tile_count(&problem), 1)
-        XCTAssertEqual(glam_gemm_tile(&problem, 1, workspace.pointer.assumingMemoryBound(to: Float.self)), -1)
-        XCTAssertEqual(glam_gemm_tile(&problem, 0, nil), -1)
+        let a = [Float](repeating: 1, count: 1)
+        a.withUnsafeBufferPointer { a in
+            var problem = glam_gemm_problem(rows: 1, inner: 1, columns: 1, a: a.baseAddress, lda: 1, b: a.baseAddress, ldb: 1,
+                                            transpose_b: 0, c: nil, ldc: 1, bias: nil, row_bias: nil, residual: nil,
+                                            ld_residual: 1, gelu: 0, tile_columns: 0)
+            XCTAssertEqual(glam_gemm_tile_count(&problem), 1)
+            XCTAssertEqual(glam_gemm_tile(&problem, 1, workspace.pointer.assumingMemoryBound(to: Float.self)), -1)
+            XCTAssertEqual(glam_gemm_tile(&problem, 0, nil), -1)
+        }
     }
 
     func testNarrowTilesForFewRows() {
