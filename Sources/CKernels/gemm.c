@@ -65,6 +65,8 @@ size_t glam_gemm_workspace_floats(void) {
 
 int glam_gemm_supported(void) { return glam_kernels_have_avx512(); }
 
+static size_t padded_columns(size_t columns) { return (columns + NR - 1) / NR * NR; }
+
 // Copies rows [k0, k0 + kc) and columns [n0, n0 + nc) of Bᵀ, stored as columns × inner, into
 // 32-column strips. A strip's values are gathered one by one; the copy costs one pass over the
 // slice per tile, against `rows` multiply-adds for each value.
@@ -153,7 +155,11 @@ __attribute__((target("avx512f"))) static void gemm_tile_avx512(const glam_gemm_
         size_t kc = inner - k0 < KC ? inner - k0 : KC;
         int first = k0 == 0;
         int last = k0 + kc == inner;
-        if (problem->transpose_b) {
+        // The strips of this slice and tile: prepacked once, or copied now into the workspace.
+        const float *strips = workspace;
+        if (problem->packed_b) {
+            strips = problem->packed_b + k0 * padded_columns(problem->columns) + col0 * kc;
+        } else if (problem->transpose_b) {
             pack_b_transposed(problem->b, problem->ldb, k0, kc, col0, cols, workspace);
         } else {
             pack_b(problem->b, problem->ldb, k0, kc, col0, cols, workspace);
@@ -172,7 +178,7 @@ __attribute__((target("avx512f"))) static void gemm_tile_avx512(const glam_gemm_
                 const float *row_bias = last && problem->row_bias ? problem->row_bias + row : NULL;
                 const float *residual = last && problem->residual
                     ? problem->residual + row * problem->ld_residual + column : NULL;
-                micro_dispatch(count, a, problem->lda, workspace + strip * kc, kc,
+                micro_dispatch(count, a, problem->lda, strips + strip * kc, kc,
                                problem->c + row * problem->ldc + column, problem->ldc, width, first, last, bias,
                                row_bias, residual, problem->ld_residual, last && problem->gelu);
             }
@@ -180,7 +186,7 @@ __attribute__((target("avx512f"))) static void gemm_tile_avx512(const glam_gemm_
     }
 }
 
-// The tile width a problem asks for, or the default when it asks for none or an invalid one.
+// The tile width a problem sets, or the default when it sets none or an invalid one.
 static size_t tile_columns(const glam_gemm_problem *problem) {
     size_t width = problem->tile_columns;
     if (width == 0 || width > GLAM_GEMM_TILE_COLUMNS || width % NR != 0) {
@@ -214,6 +220,52 @@ size_t glam_gemm_tile_count(const glam_gemm_problem *problem) {
     size_t row_tiles = (problem->rows + GLAM_GEMM_TILE_ROWS - 1) / GLAM_GEMM_TILE_ROWS;
     size_t column_tiles = (problem->columns + width - 1) / width;
     return row_tiles * column_tiles;
+}
+
+size_t glam_gemm_packed_b_floats(size_t inner, size_t columns) { return inner * padded_columns(columns); }
+
+// Slice by slice, each slice's strips in column order: slice k0 starts at k0 · padded columns,
+// and within it the strip of column n0 starts at n0 · kc, as gemm_tile_avx512 reads them.
+// Multiplies the packed strips of columns [n0, n0 + nc) of one slice by their column's scale.
+static void scale_strips(float *strips, size_t kc, size_t n0, size_t nc, const float *column_scale) {
+    for (size_t strip = 0; strip < nc; strip += NR) {
+        size_t width = nc - strip < NR ? nc - strip : NR;
+        float *values = strips + strip * kc;
+        for (size_t k = 0; k < kc; k++) {
+            for (size_t j = 0; j < width; j++) {
+                values[k * NR + j] *= column_scale[n0 + strip + j];
+            }
+        }
+    }
+}
+
+int glam_gemm_pack_b_strips(const float *b, size_t ldb, int transpose_b, size_t inner, size_t columns,
+                            size_t first_strip, size_t strip_count, const float *column_scale, float *packed) {
+    if (!glam_kernels_have_avx512() || packed == NULL || ((size_t)packed & 63) != 0) {
+        return -1;
+    }
+    size_t n0 = first_strip * NR;
+    if (n0 >= columns) {
+        return 0;
+    }
+    size_t nc = columns - n0 < strip_count * NR ? columns - n0 : strip_count * NR;
+    for (size_t k0 = 0; k0 < inner; k0 += KC) {
+        size_t kc = inner - k0 < KC ? inner - k0 : KC;
+        float *target = packed + k0 * padded_columns(columns) + n0 * kc;
+        if (transpose_b) {
+            pack_b_transposed(b, ldb, k0, kc, n0, nc, target);
+        } else {
+            pack_b(b, ldb, k0, kc, n0, nc, target);
+        }
+        if (column_scale) {
+            scale_strips(target, kc, n0, nc, column_scale);
+        }
+    }
+    return 0;
+}
+
+int glam_gemm_pack_b(const float *b, size_t ldb, int transpose_b, size_t inner, size_t columns, float *packed) {
+    return glam_gemm_pack_b_strips(b, ldb, transpose_b, inner, columns, 0, (columns + NR - 1) / NR, NULL, packed);
 }
 
 // The calling thread's workspace for glam_gemm_serial: allocated at its first call and freed

@@ -16,6 +16,8 @@ final class GEMMTileTests: XCTestCase {
         let residual: Bool
         /// Columns per tile; 0 for the default.
         var tileColumns = 0
+        /// B is packed once with glam_gemm_pack_b and the tiles read that copy.
+        var prepacked = false
     }
 
     private let cases = [
@@ -28,6 +30,9 @@ final class GEMMTileTests: XCTestCase {
         Case(rows: 30, inner: 401, columns: 45, bias: true, transposedB: true, gelu: false, residual: false),
         Case(rows: 81, inner: 384, columns: 400, bias: true, gelu: true, residual: true, tileColumns: 96),
         Case(rows: 20, inner: 50, columns: 70, bias: true, gelu: false, residual: false, tileColumns: 33),
+        Case(rows: 197, inner: 800, columns: 513, bias: true, gelu: true, residual: true, prepacked: true),
+        Case(rows: 30, inner: 401, columns: 45, bias: true, transposedB: true, gelu: false, residual: false,
+             tileColumns: 32, prepacked: true),
     ]
 
     private func values(_ count: Int, seed: UInt64) -> [Float] {
@@ -72,6 +77,12 @@ final class GEMMTileTests: XCTestCase {
             let rowBias = values(c.rows, seed: seed + 5)
             var output = [Float](repeating: .nan, count: c.rows * c.columns)
 
+            let packed = try TensorBuffer(byteCount: glam_gemm_packed_b_floats(c.inner, c.columns) * 4)
+            if c.prepacked {
+                XCTAssertEqual(glam_gemm_pack_b(b, c.transposedB ? c.inner : c.columns, c.transposedB ? 1 : 0, c.inner,
+                                                c.columns, packed.pointer.assumingMemoryBound(to: Float.self)), 0)
+            }
+
             // Concatenated so that one closure reaches every operand.
             let operands = a + b + bias + rowBias + residual
             let status: [Int32] = operands.withUnsafeBufferPointer { all in
@@ -87,7 +98,8 @@ final class GEMMTileTests: XCTestCase {
                         c: output.baseAddress, ldc: c.columns,
                         bias: c.bias ? biasBase : nil, row_bias: c.rowBias ? rowBiasBase : nil,
                         residual: c.residual ? residualBase : nil, ld_residual: c.columns, gelu: c.gelu ? 1 : 0,
-                        tile_columns: c.tileColumns)
+                        tile_columns: c.tileColumns,
+                        packed_b: c.prepacked ? UnsafePointer(packed.pointer.assumingMemoryBound(to: Float.self)) : nil)
                     // Tiles in reverse order, as another thread might take them.
                     let count = glam_gemm_tile_count(&problem)
                     return (0..<count).reversed().map { glam_gemm_tile(&problem, $0, scratch) }
@@ -113,7 +125,7 @@ final class GEMMTileTests: XCTestCase {
         a.withUnsafeBufferPointer { a in
             var problem = glam_gemm_problem(rows: 1, inner: 1, columns: 1, a: a.baseAddress, lda: 1, b: a.baseAddress, ldb: 1,
                                             transpose_b: 0, c: nil, ldc: 1, bias: nil, row_bias: nil, residual: nil,
-                                            ld_residual: 1, gelu: 0, tile_columns: 0)
+                                            ld_residual: 1, gelu: 0, tile_columns: 0, packed_b: nil)
             XCTAssertEqual(glam_gemm_tile_count(&problem), 1)
             XCTAssertEqual(glam_gemm_tile(&problem, 1, workspace.pointer.assumingMemoryBound(to: Float.self)), -1)
             XCTAssertEqual(glam_gemm_tile(&problem, 0, nil), -1)
@@ -124,7 +136,7 @@ final class GEMMTileTests: XCTestCase {
         // GLAM's 81 regions by 384 columns: one row tile, so the columns are split for two threads.
         let regions = glam_gemm_problem(rows: 81, inner: 384, columns: 384, a: nil, lda: 384, b: nil, ldb: 384,
                                         transpose_b: 0, c: nil, ldc: 384, bias: nil, row_bias: nil, residual: nil,
-                                        ld_residual: 384, gelu: 0, tile_columns: 0)
+                                        ld_residual: 384, gelu: 0, tile_columns: 0, packed_b: nil)
         XCTAssertEqual(TileGEMM.tileColumns(for: regions, threads: 2), 96)
         XCTAssertEqual(TileGEMM.tileColumns(for: regions, threads: 1), 0)
 

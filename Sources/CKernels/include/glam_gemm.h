@@ -43,6 +43,9 @@ typedef struct {
      * GLAM_GEMM_TILE_COLUMNS. Narrower tiles give a product with few rows enough tiles to
      * keep every thread busy. */
     size_t tile_columns;
+    /* B already copied by glam_gemm_pack_b, or NULL. When set, the tiles read it instead of
+     * copying their part of B, and `b`, `ldb` and `transpose_b` are ignored. */
+    const float *packed_b;
 } glam_gemm_problem;
 
 /* Nonzero when glam_gemm_tile runs on this CPU (it needs AVX-512F). */
@@ -59,6 +62,24 @@ size_t glam_gemm_tile_count(const glam_gemm_problem *problem);
  * is NULL or not 64-byte aligned. Distinct tiles may run at the same time on different
  * threads, each with its own workspace. */
 int glam_gemm_tile(const glam_gemm_problem *problem, size_t tile, float *workspace);
+
+/* Floats that glam_gemm_pack_b writes for an inner × columns B: inner · columns, with columns
+ * rounded up to a multiple of 32. */
+size_t glam_gemm_packed_b_floats(size_t inner, size_t columns);
+
+/* Copies B (inner × columns with rows `ldb` floats apart, or Bᵀ when `transpose_b`) into
+ * `packed`, which must hold glam_gemm_packed_b_floats(inner, columns) floats and be 64-byte
+ * aligned, in the order the tiles read it. A linear layer packs its weights once this way so
+ * that no run copies them again. Returns 0, or -1 without writing when the CPU lacks AVX-512F
+ * or `packed` is NULL or not aligned. */
+int glam_gemm_pack_b(const float *b, size_t ldb, int transpose_b, size_t inner, size_t columns, float *packed);
+
+/* Does the part of glam_gemm_pack_b that covers the 32-column strips [first_strip,
+ * first_strip + strip_count), so that threads can pack disjoint strips at once. A non-NULL
+ * `column_scale` (`columns` values) multiplies each column as it is copied, which folds a
+ * LayerScale into the weights without a second copy. */
+int glam_gemm_pack_b_strips(const float *b, size_t ldb, int transpose_b, size_t inner, size_t columns,
+                            size_t first_strip, size_t strip_count, const float *column_scale, float *packed);
 
 /* Computes every tile of C on the calling thread, with a workspace that each thread allocates
  * at its first call and frees when it exits. Returns 0, or -1 when glam_gemm_tile rejects a

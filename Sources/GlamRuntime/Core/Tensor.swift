@@ -20,7 +20,13 @@ public final class TensorBuffer: @unchecked Sendable {
     private let parent: TensorBuffer?
 
     /// Allocates `byteCount` zeroed bytes, or throws when the system cannot provide them.
-    public init(byteCount: Int) throws {
+    public convenience init(byteCount: Int) throws {
+        try self.init(byteCount: byteCount, zeroed: true)
+    }
+
+    /// Allocates `byteCount` bytes, zeroed only when `zeroed` is true: a caller that writes
+    /// every byte before reading any skips touching every page twice.
+    init(byteCount: Int, zeroed: Bool) throws {
         guard byteCount >= 0, byteCount <= TensorBuffer.maxByteCount else {
             throw GlamError(.outOfMemory, "a tensor of \(byteCount) bytes exceeds libglam's limit of \(TensorBuffer.maxByteCount) bytes (4 GiB); check the model's declared shapes")
         }
@@ -29,7 +35,9 @@ public final class TensorBuffer: @unchecked Sendable {
         guard posix_memalign(&memory, TensorBuffer.alignment, size) == 0, let memory else {
             throw GlamError(.outOfMemory, "failed to allocate \(byteCount) bytes for a tensor")
         }
-        memset(memory, 0, size)
+        if zeroed {
+            memset(memory, 0, size)
+        }
         self.pointer = memory
         self.byteCount = byteCount
         self.parent = nil

@@ -149,14 +149,23 @@ final class WorkerPool: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
         while true {
             seen = waitForLoop(after: seen)
-            guard identifier <= participants.load(ordering: .relaxed), let job else { continue }
-            drain(job, worker: identifier)
+            guard identifier <= participants.load(ordering: .relaxed) else { continue }
+            join(worker: identifier)
             if active.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
                 pthread_mutex_lock(mutex)
                 pthread_cond_signal(done)
                 pthread_mutex_unlock(mutex)
             }
         }
+    }
+
+    /// Runs this worker's share of the loop in progress. A separate call so that the worker's
+    /// reference to the job ends before it reports the loop done: `parallelFor(_:_:)` checks
+    /// that no reference to its closure outlives the loop.
+    @inline(never)
+    private func join(worker: Int) {
+        guard let job else { return }
+        drain(job, worker: worker)
     }
 
     /// Returns the generation of the next loop after `seen`: spins for a while, then sleeps.

@@ -48,7 +48,7 @@ enum BLAS {
                 a: UnsafeRawPointer(a).assumingMemoryBound(to: Float.self), lda: lda,
                 b: UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), ldb: ldb, transpose_b: transposeB ? 1 : 0,
                 c: UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self), ldc: ldc,
-                bias: nil, row_bias: nil, residual: nil, ld_residual: ldc, gelu: 0, tile_columns: 0)
+                bias: nil, row_bias: nil, residual: nil, ld_residual: ldc, gelu: 0, tile_columns: 0, packed_b: nil)
             try multiplyInTiles(problem)
         } else if Element.self == Float.self && Threading.gemmBackend == .oneDNN && !small && !folding {
             // NOTE: oneDNN 2.6's dnnl_sgemm allocates its packing buffers inside every call. Plans

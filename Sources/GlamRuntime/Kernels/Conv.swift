@@ -168,7 +168,7 @@ final class ConvOperator: Operator {
             a: weights.assumingMemoryBound(to: Float.self), lda: patch,
             b: columns.assumingMemoryBound(to: Float.self), ldb: pixels, transpose_b: 0,
             c: target.assumingMemoryBound(to: Float.self), ldc: pixels,
-            bias: nil, row_bias: bias?.assumingMemoryBound(to: Float.self), residual: nil, ld_residual: pixels, gelu: 0, tile_columns: 0))
+            bias: nil, row_bias: bias?.assumingMemoryBound(to: Float.self), residual: nil, ld_residual: pixels, gelu: 0, tile_columns: 0, packed_b: nil))
     }
 
     /// im2col: row (c, ky, kx) of `column` holds that input tap for every output pixel.

@@ -77,7 +77,7 @@ final class GemmOperator: Operator {
                 rows: m, inner: k, columns: n, a: a.pointer(as: Float.self), lda: a.shape[1],
                 b: b.pointer(as: Float.self), ldb: b.shape[1], transpose_b: transposeB ? 1 : 0,
                 c: output.pointer(as: Float.self), ldc: n, bias: bias?.pointer(as: Float.self), row_bias: nil,
-                residual: nil, ld_residual: n, gelu: 0, tile_columns: 0))
+                residual: nil, ld_residual: n, gelu: 0, tile_columns: 0, packed_b: nil))
             return
         }
 
