@@ -31,9 +31,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "fixtures"
 
 
-# Both runtimes warm up for at least this long as well as one run: after the single-threaded
-# load, the VM measured here needed a few runs before its second vCPU ran at full speed, which
-# doubled the first timed runs of the 10-20 ms alignment heads.
+# Both runtimes warm up for at least this long as well as one run. After the single-threaded
+# load, the VM measured here needed a few runs before its second vCPU ran at full speed, so the
+# first timed runs of the 10-20 ms alignment heads took twice as long.
 WARMUP_SECONDS = 1.0
 
 

@@ -165,14 +165,11 @@ final class AttentionOperator: Operator, ParallelJob {
             let q = packed + first * 3 * width + head * headDim
             let k = packed + width + head * headDim
             let v = packed + 2 * width + head * headDim
-            let scores = tiles[worker]
+            let out = y + (item * tokens + first) * width + head * headDim
             do {
-                try BLAS.gemm(Float.self, transposeA: false, transposeB: true, m: rows, n: tokens, k: headDim,
-                              alpha: scale, a: q, lda: 3 * width, b: k, ldb: 3 * width, beta: 0, c: scores, ldc: tokens)
-                glam_kernel_softmax_rows(scores, rows, tokens)
-                let out = y + (item * tokens + first) * width + head * headDim
-                try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: headDim, k: tokens,
-                              alpha: 1, a: scores, lda: tokens, b: v, ldb: 3 * width, beta: 0, c: out, ldc: width)
+                try AttentionOperator.attendWithGEMMs(
+                    q: q, k: k, v: v, inputStride: 3 * width, rows: rows, keys: tokens, depth: headDim, scale: scale,
+                    out: out, outStride: width, scores: tiles[worker])
             } catch {
                 failureLock.withLock { failure = error }
             }
@@ -180,5 +177,21 @@ final class AttentionOperator: Operator, ParallelJob {
         if let failure {
             throw failure
         }
+    }
+}
+
+extension AttentionOperator {
+    /// Computes `out = softmax(scale · q·kᵀ)·v` for one block of up to `blockRows` queries with
+    /// two GEMMs and a row softmax, the path for CPUs without AVX-512. Rows of q, k and v are
+    /// `inputStride` floats apart, rows of out `outStride`; `scores` holds rows × keys floats.
+    static func attendWithGEMMs(q: UnsafePointer<Float>, k: UnsafePointer<Float>, v: UnsafePointer<Float>,
+                                inputStride: Int, rows: Int, keys: Int, depth: Int, scale: Float,
+                                out: UnsafeMutablePointer<Float>, outStride: Int,
+                                scores: UnsafeMutablePointer<Float>) throws {
+        try BLAS.gemm(Float.self, transposeA: false, transposeB: true, m: rows, n: keys, k: depth,
+                      alpha: scale, a: q, lda: inputStride, b: k, ldb: inputStride, beta: 0, c: scores, ldc: keys)
+        glam_kernel_softmax_rows(scores, rows, keys)
+        try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: depth, k: keys,
+                      alpha: 1, a: scores, lda: keys, b: v, ldb: inputStride, beta: 0, c: out, ldc: outStride)
     }
 }

@@ -77,7 +77,7 @@ final class LinearOperator: Operator {
         let (k, n) = (weights.shape[0], weights.shape[1])
         let floats = glam_gemm_packed_b_floats(k, n).multipliedReportingOverflow(by: 4)
         guard !floats.overflow else {
-            throw GlamError.invalidModel("\(label): weights [\(k), \(n)] are too large to pack")
+            throw GlamError.invalidModel("\(label): weights [\(k), \(n)] are too large to pack; check the model's weight shapes")
         }
         let buffer = try TensorBuffer(byteCount: floats.partialValue, zeroed: false)
         let source = weights.pointer(as: Float.self)

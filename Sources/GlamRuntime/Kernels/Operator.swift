@@ -27,7 +27,7 @@ protocol Operator: AnyObject {
     /// the planner can count them against a plan's memory limit before the first run.
     var scratchByteCount: Int { get }
 
-    /// True when, after `prepare`, the first output holds the first input's bytes in the same
+    /// True when, after `prepare`, the first output contains the first input's bytes in the same
     /// order (a reshape, or a transpose that moves only axes of size 1), so the plan can let the
     /// output share the input's memory instead of copying it.
     var isView: Bool { get }

@@ -29,9 +29,13 @@ final class ScaledDotProductAttentionOperator: Operator, ParallelJob {
     private var fused = false
     private var scratch = ThreadScratch(bytesPerThread: 0)
     private var tiles: [UnsafeMutablePointer<Float>] = []
-    /// Dense Q, K and V of every group: [G][Lq + 2·Lk][d].
+    /// Dense copies of Q, K and V for every group, laid out [G][Lq + 2·Lk][d].
     private var packed: TensorBuffer?
     private var packedByteCount = 0
+    /// Per operand, whether it is a plan-time constant (GLAM's learnt region queries), which
+    /// needs copying only at the first run.
+    private var isConstant = [false, false, false]
+    private var constantsPacked = false
     private let failureLock = Mutex()
     private var failures = 0
 
@@ -90,6 +94,8 @@ final class ScaledDotProductAttentionOperator: Operator, ParallelJob {
         packedByteCount = try Shape.elementCount([groups, queries + 2 * keys, depth, 4], context: label)
         packed = nil
         tiles = []
+        isConstant = inputs.map { $0?.constant != nil }
+        constantsPacked = false
         return [TensorType(.float, query.shape)]
     }
 
@@ -131,6 +137,7 @@ final class ScaledDotProductAttentionOperator: Operator, ParallelJob {
         failures = 0
         phase = .pack(sources: sources)
         WorkerPool.shared.parallelFor(groups * 3, job: self)
+        constantsPacked = true
         phase = .attend(target: outputs[0].pointer(as: Float.self))
         WorkerPool.shared.parallelFor(groups * blocks, job: self)
         phase = nil
@@ -145,6 +152,9 @@ final class ScaledDotProductAttentionOperator: Operator, ParallelJob {
         switch phase {
         case .pack(let sources):
             let (group, operand) = (index / 3, index % 3)
+            if constantsPacked && isConstant[operand] {
+                return
+            }
             let source: UnsafePointer<Float>
             switch operand {
             case 0: source = sources.0
@@ -183,12 +193,9 @@ final class ScaledDotProductAttentionOperator: Operator, ParallelJob {
                 return
             }
             do {
-                let scores = tiles[worker]
-                try BLAS.gemm(Float.self, transposeA: false, transposeB: true, m: rows, n: keys, k: depth,
-                              alpha: scale, a: q, lda: depth, b: k, ldb: depth, beta: 0, c: scores, ldc: keys)
-                glam_kernel_softmax_rows(scores, rows, keys)
-                try BLAS.gemm(Float.self, transposeA: false, transposeB: false, m: rows, n: depth, k: keys,
-                              alpha: 1, a: scores, lda: keys, b: v, ldb: depth, beta: 0, c: out, ldc: depth)
+                try AttentionOperator.attendWithGEMMs(q: q, k: k, v: v, inputStride: depth, rows: rows, keys: keys,
+                                                      depth: depth, scale: scale, out: out, outStride: depth,
+                                                      scores: tiles[worker])
             } catch {
                 failureLock.withLock { failures += 1 }
             }

@@ -53,9 +53,9 @@ final class TileGEMM: ParallelJob, @unchecked Sendable {
     static func tileColumns(for product: glam_gemm_problem, threads: Int) -> Int {
         let rows = Int(GLAM_GEMM_TILE_ROWS)
         let rowTiles = (product.rows + rows - 1) / rows
-        let wanted = (2 * threads + rowTiles - 1) / max(1, rowTiles)
-        guard threads > 1, wanted > 1, product.columns > 0 else { return 0 }
-        let width = ((product.columns + wanted - 1) / wanted + 31) / 32 * 32
+        let columnTiles = (2 * threads + rowTiles - 1) / max(1, rowTiles)
+        guard threads > 1, columnTiles > 1, product.columns > 0 else { return 0 }
+        let width = ((product.columns + columnTiles - 1) / columnTiles + 31) / 32 * 32
         return min(Int(GLAM_GEMM_TILE_COLUMNS), width)
     }
 

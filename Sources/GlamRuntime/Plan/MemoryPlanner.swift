@@ -37,7 +37,7 @@ struct MemoryPlanner {
                 lastUse[owner(slot)] = index
             }
         }
-        let kept = Set(pinned.map(owner))
+        let pinnedOwners = Set(pinned.map(owner))
 
         var offsets: [Int: Int] = [:]
         var sizes: [Int: Int] = [:]
@@ -74,7 +74,7 @@ struct MemoryPlanner {
             var released = Set<Int>()
             let unread = step.outputs.filter { lastUse[$0] == nil }
             let finished = step.inputs.compactMap { $0 }.map(owner).filter { lastUse[$0] == index }
-            for slot in unread + finished where !kept.contains(slot) && !released.contains(slot) {
+            for slot in unread + finished where !pinnedOwners.contains(slot) && !released.contains(slot) {
                 guard let offset = offsets[slot], let size = sizes[slot], size > 0 else { continue }
                 released.insert(slot)
                 free.append(Block(offset: offset, size: size))
